@@ -1,0 +1,78 @@
+// Remote commands are built only with the `sh` tag: every interpolated value
+// becomes one single-quoted shell word, so no code path can forget to quote.
+
+const SAFE_WORD = /^[A-Za-z0-9_@%+=:,./-]+$/;
+
+/** A shell command line whose every interpolated value was quoted. */
+export class ShellCommand {
+  constructor(
+    /** The exact text sent to the remote shell. */
+    readonly text: string,
+    /** The text for logs and errors, with secret values replaced. */
+    readonly redacted: string,
+  ) {}
+  toString(): string {
+    return this.redacted;
+  }
+}
+
+/** Marks a value that must never appear in logs or errors. */
+export class Secret {
+  constructor(readonly value: string) {}
+  toString(): string {
+    return "[secret]";
+  }
+}
+
+/** Marks pre-built command text (another `sh` result) to splice in as is. */
+type Part = string | number | bigint | Secret | ShellCommand | readonly (string | number | Secret)[];
+
+/** Quotes one value as a single POSIX shell word. */
+export function quote(value: string): string {
+  if (value === "") return "''";
+  if (SAFE_WORD.test(value)) return value;
+  return `'${value.replace(/'/g, `'\\''`)}'`;
+}
+
+function render(part: Part): [string, string] {
+  if (part instanceof ShellCommand) return [part.text, part.redacted];
+  if (part instanceof Secret) return [quote(part.value), "'[secret]'"];
+  if (Array.isArray(part)) {
+    const words = part.map((p) => render(p as Part));
+    return [words.map((w) => w[0]).join(" "), words.map((w) => w[1]).join(" ")];
+  }
+  if (typeof part === "number" || typeof part === "bigint") {
+    const s = String(part);
+    return [s, s];
+  }
+  if (typeof part !== "string") {
+    throw new TypeError(`sh: cannot interpolate a ${typeof part} into a command`);
+  }
+  const q = quote(part);
+  return [q, q];
+}
+
+/**
+ * Tagged template for remote commands: `sh\`zfs rename ${from} ${to}\``.
+ * Strings become single words, arrays become several words, Secret values
+ * are quoted in the command and redacted in its log form, and a nested `sh`
+ * result is spliced in unchanged.
+ */
+export function sh(strings: TemplateStringsArray, ...values: Part[]): ShellCommand {
+  let text = strings[0];
+  let redacted = strings[0];
+  values.forEach((value, i) => {
+    const [t, r] = render(value);
+    text += t + strings[i + 1];
+    redacted += r + strings[i + 1];
+  });
+  return new ShellCommand(text, redacted);
+}
+
+/** Joins commands so that the next runs only when the previous succeeded. */
+export function and(...commands: ShellCommand[]): ShellCommand {
+  return new ShellCommand(
+    commands.map((c) => c.text).join(" && "),
+    commands.map((c) => c.redacted).join(" && "),
+  );
+}

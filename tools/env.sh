@@ -1,0 +1,23 @@
+# Sourced by the Makefile, .ci/run and the tests: the project's toolchain and
+# Pulumi settings. Nothing here reaches the internet: the state and secrets
+# live in a file backend inside the project, update checks and plugin
+# downloads are off.
+repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+export ZFSFLEET_REPO=$repo
+
+# Node.js 22 from the npm package `node` (devDependency), then the CLI.
+pulumi_bin=""
+[[ -f "$repo/.pulumi/bin-dir" ]] && pulumi_bin=$(<"$repo/.pulumi/bin-dir")
+export PATH="$repo/node_modules/.bin${pulumi_bin:+:$pulumi_bin}:$PATH"
+
+export PULUMI_HOME="$repo/.pulumi/home"
+export PULUMI_BACKEND_URL="${PULUMI_BACKEND_URL:-file://$repo/.pulumi/state}"
+export PULUMI_SKIP_UPDATE_CHECK=true
+export PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true
+export PULUMI_AUTOMATION_API_SKIP_VERSION_CHECK=true
+# The lab stacks' secrets are encrypted with a documented passphrase; for the
+# production stacks, set PULUMI_CONFIG_PASSPHRASE(_FILE) yourself.
+if [[ -z "${PULUMI_CONFIG_PASSPHRASE:-}" && -z "${PULUMI_CONFIG_PASSPHRASE_FILE:-}" ]]; then
+  export PULUMI_CONFIG_PASSPHRASE_FILE="$repo/stacks/lab.passphrase"
+fi
+unset repo pulumi_bin

@@ -1,0 +1,292 @@
+// Command pulumi-language-nodejs is this project's Node.js language host for
+// the Pulumi engine.
+//
+// The upstream host is not published on the Go module proxy, so the project
+// carries a small one of its own. It serves the engine's LanguageRuntime gRPC
+// service and runs a program the way @pulumi/pulumi expects to be run: `node
+// <@pulumi/pulumi/cmd/run> --monitor ... <program>` with the stack's config in
+// PULUMI_CONFIG. It does only what this project needs: no plugin discovery
+// (the program uses dynamic providers only), no package installation (`make`
+// runs npm), no code generation.
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/common/util/rpcutil"
+	pulumirpc "github.com/pulumi/pulumi/sdk/v3/proto/go"
+	"google.golang.org/grpc"
+	"google.golang.org/protobuf/types/known/emptypb"
+)
+
+// version is set at build time to the CLI release this host is built with.
+var version = "3.0.0-dev"
+
+// exitAfterReportedError is the exit code @pulumi/pulumi's run script uses
+// when it has already shown the error to the user: the engine must not print
+// a second, generic one.
+const exitAfterReportedError = 32
+
+type host struct {
+	pulumirpc.UnimplementedLanguageRuntimeServer
+
+	mu         sync.Mutex
+	engineAddr string
+}
+
+func main() {
+	flags := flag.NewFlagSet("pulumi-language-nodejs", flag.ContinueOnError)
+	// Flags the engine or `pulumi plugin run` may pass; accepted and unused.
+	flags.String("tracing", "", "zipkin endpoint (unused)")
+	flags.String("root", "", "project root (unused)")
+	if err := flags.Parse(os.Args[1:]); err != nil {
+		os.Exit(2)
+	}
+	h := &host{}
+	if flags.NArg() > 0 {
+		h.engineAddr = flags.Arg(0)
+	}
+
+	handle, err := rpcutil.ServeWithOptions(rpcutil.ServeOptions{
+		Init: func(srv *grpc.Server) error {
+			pulumirpc.RegisterLanguageRuntimeServer(srv, h)
+			return nil
+		},
+	})
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "pulumi-language-nodejs: %v\n", err)
+		os.Exit(1)
+	}
+	// The engine reads the port from our first line of output.
+	fmt.Printf("%d\n", handle.Port)
+	if err := <-handle.Done; err != nil {
+		fmt.Fprintf(os.Stderr, "pulumi-language-nodejs: %v\n", err)
+		os.Exit(1)
+	}
+}
+
+func (h *host) Handshake(
+	_ context.Context, req *pulumirpc.LanguageHandshakeRequest,
+) (*pulumirpc.LanguageHandshakeResponse, error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.engineAddr = req.GetEngineAddress()
+	return &pulumirpc.LanguageHandshakeResponse{}, nil
+}
+
+func (h *host) GetPluginInfo(context.Context, *emptypb.Empty) (*pulumirpc.PluginInfo, error) {
+	return &pulumirpc.PluginInfo{Version: version}, nil
+}
+
+// The program registers only dynamic resources, served by the
+// pulumi-resource-pulumi-nodejs plugin that sits beside the CLI.
+func (h *host) GetRequiredPlugins(
+	context.Context, *pulumirpc.GetRequiredPluginsRequest,
+) (*pulumirpc.GetRequiredPluginsResponse, error) {
+	return &pulumirpc.GetRequiredPluginsResponse{}, nil
+}
+
+func (h *host) GetRequiredPackages(
+	context.Context, *pulumirpc.GetRequiredPackagesRequest,
+) (*pulumirpc.GetRequiredPackagesResponse, error) {
+	return &pulumirpc.GetRequiredPackagesResponse{}, nil
+}
+
+func (h *host) Run(ctx context.Context, req *pulumirpc.RunRequest) (*pulumirpc.RunResponse, error) {
+	node, err := exec.LookPath("node")
+	if err != nil {
+		return &pulumirpc.RunResponse{Error: "node was not found on PATH: run through `make` or put Node.js 22 first on PATH"}, nil
+	}
+	programDir := req.GetPwd()
+	if info := req.GetInfo(); info != nil && info.GetProgramDirectory() != "" {
+		programDir = info.GetProgramDirectory()
+	}
+	runScript, err := resolveRunScript(ctx, node, programDir)
+	if err != nil {
+		return &pulumirpc.RunResponse{Error: err.Error()}, nil
+	}
+
+	h.mu.Lock()
+	engineAddr := h.engineAddr
+	h.mu.Unlock()
+
+	args := []string{runScript,
+		"--monitor=" + req.GetMonitorAddress(),
+		"--engine=" + engineAddr,
+		"--project=" + req.GetProject(),
+		"--stack=" + req.GetStack(),
+		"--pwd=" + req.GetPwd(),
+		"--parallel=" + strconv.Itoa(int(req.GetParallel())),
+	}
+	if req.GetOrganization() != "" {
+		args = append(args, "--organization="+req.GetOrganization())
+	}
+	if info := req.GetInfo(); info != nil && info.GetRootDirectory() != "" {
+		args = append(args, "--root-directory="+info.GetRootDirectory())
+	}
+	if req.GetDryRun() {
+		args = append(args, "--dry-run")
+	}
+	program := req.GetProgram()
+	if program == "" {
+		program = "."
+	}
+	args = append(args, program)
+	args = append(args, req.GetArgs()...)
+
+	env, err := programEnv(req)
+	if err != nil {
+		return nil, err
+	}
+	cmd := exec.CommandContext(ctx, node, args...)
+	cmd.Dir = req.GetPwd()
+	cmd.Env = env
+	cmd.Stdout = os.Stdout
+	cmd.Stderr = os.Stderr
+	runErr := cmd.Run()
+	var exitErr *exec.ExitError
+	switch {
+	case runErr == nil:
+		return &pulumirpc.RunResponse{}, nil
+	case errors.As(runErr, &exitErr) && exitErr.ExitCode() == exitAfterReportedError:
+		return &pulumirpc.RunResponse{Bail: true}, nil
+	case errors.As(runErr, &exitErr):
+		return &pulumirpc.RunResponse{
+			Error: fmt.Sprintf("the Node.js program exited with code %d", exitErr.ExitCode()),
+		}, nil
+	default:
+		return &pulumirpc.RunResponse{Error: fmt.Sprintf("could not run node: %v", runErr)}, nil
+	}
+}
+
+// resolveRunScript finds @pulumi/pulumi's run script the way Node resolves it
+// from the program's directory, so the program's own copy of the SDK is used.
+func resolveRunScript(ctx context.Context, node, dir string) (string, error) {
+	out, err := exec.CommandContext(ctx, node, "-e",
+		"process.stdout.write(require.resolve('@pulumi/pulumi/cmd/run', {paths: [process.argv[1]]}))",
+		dir).Output()
+	if err != nil {
+		return "", fmt.Errorf("@pulumi/pulumi is not installed for the program in %s (run `npm ci` there): %v", dir, err)
+	}
+	return strings.TrimSpace(string(out)), nil
+}
+
+func programEnv(req *pulumirpc.RunRequest) ([]string, error) {
+	config, err := json.Marshal(req.GetConfig())
+	if err != nil {
+		return nil, err
+	}
+	secretKeys := req.GetConfigSecretKeys()
+	if secretKeys == nil {
+		secretKeys = []string{}
+	}
+	secrets, err := json.Marshal(secretKeys)
+	if err != nil {
+		return nil, err
+	}
+	env := append(os.Environ(),
+		"PULUMI_CONFIG="+string(config),
+		"PULUMI_CONFIG_SECRET_KEYS="+string(secrets),
+	)
+	typescript, tsconfig := true, ""
+	if info := req.GetInfo(); info != nil && info.GetOptions() != nil {
+		opts := info.GetOptions().AsMap()
+		if v, ok := opts["typescript"].(bool); ok {
+			typescript = v
+		}
+		if v, ok := opts["tsconfig"].(string); ok {
+			tsconfig = v
+		}
+	}
+	env = append(env, "PULUMI_NODEJS_TYPESCRIPT="+strconv.FormatBool(typescript))
+	if tsconfig != "" {
+		env = append(env, "PULUMI_NODEJS_TSCONFIG_PATH="+tsconfig)
+	}
+	return env, nil
+}
+
+func (h *host) InstallDependencies(
+	req *pulumirpc.InstallDependenciesRequest,
+	stream grpc.ServerStreamingServer[pulumirpc.InstallDependenciesResponse],
+) error {
+	// Dependencies are installed by the project's Makefile (npm ci with a
+	// lock file); the engine only needs to hear that nothing is left to do.
+	return stream.Send(&pulumirpc.InstallDependenciesResponse{
+		Stdout: []byte("dependencies are installed by `make` (npm ci)\n"),
+	})
+}
+
+func (h *host) About(ctx context.Context, _ *pulumirpc.AboutRequest) (*pulumirpc.AboutResponse, error) {
+	node, err := exec.LookPath("node")
+	if err != nil {
+		return nil, errors.New("node was not found on PATH")
+	}
+	out, err := exec.CommandContext(ctx, node, "--version").Output()
+	if err != nil {
+		return nil, fmt.Errorf("node --version: %v", err)
+	}
+	return &pulumirpc.AboutResponse{
+		Executable: node,
+		Version:    strings.TrimPrefix(strings.TrimSpace(string(out)), "v"),
+	}, nil
+}
+
+// GetProgramDependencies reports the program's direct npm dependencies with
+// the versions actually installed under node_modules.
+func (h *host) GetProgramDependencies(
+	_ context.Context, req *pulumirpc.GetProgramDependenciesRequest,
+) (*pulumirpc.GetProgramDependenciesResponse, error) {
+	dir := req.GetPwd()
+	if info := req.GetInfo(); info != nil && info.GetProgramDirectory() != "" {
+		dir = info.GetProgramDirectory()
+	}
+	var manifest struct {
+		Dependencies    map[string]string `json:"dependencies"`
+		DevDependencies map[string]string `json:"devDependencies"`
+	}
+	if err := readJSON(filepath.Join(dir, "package.json"), &manifest); err != nil {
+		return nil, err
+	}
+	names := make([]string, 0, len(manifest.Dependencies))
+	for name := range manifest.Dependencies {
+		names = append(names, name)
+	}
+	if req.GetTransitiveDependencies() {
+		for name := range manifest.DevDependencies {
+			names = append(names, name)
+		}
+	}
+	sort.Strings(names)
+	resp := &pulumirpc.GetProgramDependenciesResponse{}
+	for _, name := range names {
+		var installed struct {
+			Version string `json:"version"`
+		}
+		if err := readJSON(filepath.Join(dir, "node_modules", name, "package.json"), &installed); err != nil {
+			installed.Version = "not installed"
+		}
+		resp.Dependencies = append(resp.Dependencies, &pulumirpc.DependencyInfo{Name: name, Version: installed.Version})
+	}
+	return resp, nil
+}
+
+func readJSON(path string, into any) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	return json.NewDecoder(bufio.NewReader(f)).Decode(into)
+}
