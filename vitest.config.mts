@@ -8,6 +8,8 @@ import { defineConfig } from "vitest/config";
 export default defineConfig({
   test: {
     reporters: ["default"],
+    // Lab and engine files share VMs and the CPU; unit files are fast anyway.
+    fileParallelism: false,
     projects: [
       {
         test: { name: "unit", include: ["test/unit/**/*.test.ts"] },
