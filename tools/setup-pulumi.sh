@@ -77,7 +77,7 @@ say "fetching the modules of Pulumi v$version from $(go env GOPROXY | cut -d, -f
 # versions the proxy does not serve, which the build never needs.
 if ! dl_err=$(go list -deps github.com/pulumi/pulumi/pkg/v3/cmd/pulumi ./cmd/pulumi-language-nodejs 2>&1 >/dev/null); then
   die "could not download the Go modules for the Pulumi CLI v$version:
-$(printf '%s\n' "$dl_err" | tail -n 3)
+$(printf '%s\n' "$dl_err" | grep -v '^go: downloading' | tail -n 3)
   Fix: make the Go module proxy reachable (GOPROXY=$(go env GOPROXY)), or fill the module cache
   ($(go env GOMODCACHE)) from a machine that has it."
 fi
