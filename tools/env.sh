@@ -10,6 +10,7 @@ pulumi_bin=""
 [[ -f "$repo/.pulumi/bin-dir" ]] && pulumi_bin=$(<"$repo/.pulumi/bin-dir")
 export PATH="$repo/node_modules/.bin${pulumi_bin:+:$pulumi_bin}:$PATH"
 
+mkdir -p "$repo/.pulumi/state" "$repo/.pulumi/home"
 export PULUMI_HOME="$repo/.pulumi/home"
 export PULUMI_BACKEND_URL="${PULUMI_BACKEND_URL:-file://$repo/.pulumi/state}"
 export PULUMI_SKIP_UPDATE_CHECK=true
