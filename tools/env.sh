@@ -16,6 +16,8 @@ export PULUMI_BACKEND_URL="${PULUMI_BACKEND_URL:-file://$repo/.pulumi/state}"
 export PULUMI_SKIP_UPDATE_CHECK=true
 export PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true
 export PULUMI_AUTOMATION_API_SKIP_VERSION_CHECK=true
+# `make typecheck` checks the program; the engine only needs it transpiled.
+export PULUMI_NODEJS_TRANSPILE_ONLY=true
 # The lab stacks' secrets are encrypted with a documented passphrase; for the
 # production stacks, set PULUMI_CONFIG_PASSPHRASE(_FILE) yourself.
 if [[ -z "${PULUMI_CONFIG_PASSPHRASE:-}" && -z "${PULUMI_CONFIG_PASSPHRASE_FILE:-}" ]]; then

@@ -184,7 +184,11 @@ func resolveRunScript(ctx context.Context, node, dir string) (string, error) {
 }
 
 func programEnv(req *pulumirpc.RunRequest) ([]string, error) {
-	config, err := json.Marshal(req.GetConfig())
+	configMap := req.GetConfig()
+	if configMap == nil {
+		configMap = map[string]string{} // @pulumi/pulumi cannot parse "null"
+	}
+	config, err := json.Marshal(configMap)
 	if err != nil {
 		return nil, err
 	}
