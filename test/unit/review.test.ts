@@ -1,0 +1,55 @@
+import { describe, expect, it } from "vitest";
+import { type PreviewStep, render, review } from "../../tools/review";
+
+const urn = (type: string, name: string) => `urn:pulumi:lab-ovh3::zfs-fleet::${type}::${name}`;
+const DS = "pulumi-nodejs:zfs:Dataset";
+
+const step = (op: string, name: string, olds?: Record<string, unknown>, news?: Record<string, unknown>): PreviewStep => ({
+  op,
+  urn: urn(DS, name),
+  oldState: olds && { inputs: olds, outputs: olds },
+  newState: news && { type: DS, inputs: news },
+});
+
+describe("the review summary of a preview", () => {
+  it("lists renames as old -> new and says nothing is destroyed", () => {
+    const r = review("lab-ovh3", {
+      steps: [
+        step("update", "rpool/off/clones", { name: "rpool/off/clones" }, { name: "rpool/staging-clones" }),
+        step("create", "rpool/off-backups", undefined, { name: "rpool/off-backups" }),
+        step("same", "rpool/off", { name: "rpool/off" }, { name: "rpool/off" }),
+      ],
+    });
+    expect(r.renames).toEqual(["Dataset rpool/off/clones -> rpool/staging-clones"]);
+    expect(r.creates).toEqual(["Dataset rpool/off-backups"]);
+    expect(r.destroys).toEqual([]);
+    expect(render([r])).toMatch(/^No dataset is destroyed or replaced\./);
+  });
+
+  it("puts replacements and destroys first, loudly, and keeps retained deletions apart", () => {
+    const r = review("lab-off2", {
+      steps: [
+        step("update", "a", { name: "zfs-hdd/a" }, { name: "zfs-hdd/b" }),
+        step("replace", "moved-pool", { name: "zfs-hdd/x" }, { name: "zfs-nvme/x" }),
+        step("delete", "gone", { name: "zfs-hdd/gone", onDelete: "destroy" }),
+        step("delete", "kept", { name: "zfs-hdd/kept" }),
+      ],
+    });
+    expect(r.destroys).toEqual([
+      "Dataset moved-pool is REPLACED (delete + create) because of: name",
+      "Dataset zfs-hdd/gone: zfs destroy",
+    ]);
+    expect(r.releases).toEqual(["Dataset zfs-hdd/kept (left on the host, data kept)"]);
+    const text = render([r]);
+    expect(text.split("\n")[0]).toMatch(/DATA WOULD BE DESTROYED OR REPLACED/);
+    expect(text.indexOf("REPLACED (delete")).toBeLessThan(text.indexOf("renames"));
+  });
+
+  it("ignores a change of the provider's code alone", () => {
+    const r = review("s", {
+      steps: [step("update", "a", { name: "p/a", __provider: "old" }, { name: "p/a", __provider: "new" })],
+    });
+    expect(r.updates).toEqual([]);
+    expect(r.renames).toEqual([]);
+  });
+});

@@ -1,0 +1,152 @@
+// A summary of `pulumi preview --json` for code review: what would destroy or
+// replace data comes first and loudly, then renames as `old -> new`, then the
+// rest. Pure: it reads the engine's JSON and returns text.
+//
+//   pulumi preview --json -s lab-ovh3 > preview.json
+//   node tools/review.ts preview.json [more previews...]
+
+export interface PreviewStep {
+  op: string;
+  urn: string;
+  oldState?: { inputs?: Record<string, unknown>; outputs?: Record<string, unknown> };
+  newState?: { type?: string; inputs?: Record<string, unknown> };
+}
+
+export interface Preview {
+  steps?: PreviewStep[];
+  diagnostics?: { severity?: string; message?: string; urn?: string }[];
+  changeSummary?: Record<string, number>;
+}
+
+export interface Review {
+  stack: string;
+  /** Steps that destroy or replace a resource holding data, worded for a human. */
+  destroys: string[];
+  renames: string[];
+  creates: string[];
+  updates: string[];
+  /** Resources leaving the program whose data stays on the host. */
+  releases: string[];
+  errors: string[];
+  warnings: string[];
+}
+
+const DESTRUCTIVE_OPS = new Set(["delete", "replace", "create-replacement", "delete-replaced", "discard"]);
+const REPLACE_OPS = new Set(["replace", "create-replacement", "delete-replaced"]);
+
+/** The resource's kind as the program names it (Dataset, SyncoidPull, ...). */
+function kindOf(step: PreviewStep): string {
+  const inputs = step.newState?.inputs ?? step.oldState?.inputs ?? {};
+  const kind = inputs["kind"] ?? inputs["__kind"];
+  if (typeof kind === "string") return kind;
+  const type = step.newState?.type ?? step.urn.split("::")[2] ?? "";
+  return type.split(":").pop() ?? type;
+}
+
+const nameOf = (step: PreviewStep): string => step.urn.split("::").pop() ?? step.urn;
+
+function field(state: { inputs?: Record<string, unknown>; outputs?: Record<string, unknown> } | undefined, key: string) {
+  const v = state?.outputs?.[key] ?? state?.inputs?.[key];
+  return v === undefined ? undefined : typeof v === "string" ? v : JSON.stringify(v);
+}
+
+/** Keys whose value changed between the old state and the new inputs, __provider excluded. */
+function changedKeys(step: PreviewStep): string[] {
+  const olds = step.oldState?.inputs ?? {};
+  const news = step.newState?.inputs ?? {};
+  const keys = new Set([...Object.keys(olds), ...Object.keys(news)]);
+  return [...keys]
+    .filter((k) => k !== "__provider" && JSON.stringify(olds[k]) !== JSON.stringify(news[k]))
+    .sort();
+}
+
+/** What a removed resource means for the data, from its recorded deletion policy. */
+function deletionMeaning(step: PreviewStep): { destroys: boolean; text: string } {
+  const policy = field(step.oldState, "onDelete");
+  const what = `${kindOf(step)} ${field(step.oldState, "name") ?? field(step.oldState, "dataset") ?? nameOf(step)}`;
+  if (kindOf(step) !== "Dataset") return { destroys: false, text: `${what} (removed from the host's configuration)` };
+  if (policy === "destroy") {
+    const recursive = field(step.oldState, "destroyRecursive") === "true" ? " WITH ITS CHILDREN" : "";
+    return { destroys: true, text: `${what}: zfs destroy${recursive}` };
+  }
+  if (policy === "renameAside") return { destroys: false, text: `${what} (renamed aside, data kept)` };
+  return { destroys: false, text: `${what} (left on the host, data kept)` };
+}
+
+export function review(stack: string, preview: Preview): Review {
+  const r: Review = { stack, destroys: [], renames: [], creates: [], updates: [], releases: [], errors: [], warnings: [] };
+  for (const step of preview.steps ?? []) {
+    if (step.newState?.type === "pulumi:pulumi:Stack" || step.urn.includes("::pulumi:pulumi:Stack::")) continue;
+    if (step.urn.includes("::pulumi:providers:")) continue;
+    const kind = kindOf(step);
+    const label = `${kind} ${nameOf(step)}`;
+    if (REPLACE_OPS.has(step.op)) {
+      if (step.op === "delete-replaced") continue; // reported with its replace
+      const keys = changedKeys(step).join(", ");
+      r.destroys.push(`${label} is REPLACED (delete + create) because of: ${keys || "a change the provider requires"}`);
+    } else if (DESTRUCTIVE_OPS.has(step.op)) {
+      const meaning = deletionMeaning(step);
+      (meaning.destroys ? r.destroys : r.releases).push(meaning.text);
+    } else if (step.op === "create") {
+      r.creates.push(`${kind} ${field(step.newState, "name") ?? field(step.newState, "dataset") ?? nameOf(step)}`);
+    } else if (step.op === "update") {
+      const keys = changedKeys(step);
+      const oldName = field(step.oldState, "name");
+      const newName = field(step.newState, "name");
+      if (keys.includes("name") && oldName && newName && oldName !== newName) {
+        r.renames.push(`${kind} ${oldName} -> ${newName}`);
+      }
+      const rest = keys.filter((k) => k !== "name");
+      if (rest.length > 0) r.updates.push(`${kind} ${newName ?? nameOf(step)}: ${rest.join(", ")}`);
+    }
+  }
+  for (const d of preview.diagnostics ?? []) {
+    const message = (d.message ?? "").trim();
+    if (!message) continue;
+    if (d.severity === "error") r.errors.push(message);
+    else if (d.severity === "warning") r.warnings.push(message);
+  }
+  return r;
+}
+
+export function render(reviews: readonly Review[]): string {
+  const out: string[] = [];
+  const destroys = reviews.flatMap((r) => r.destroys.map((d) => `${r.stack}: ${d}`));
+  if (destroys.length > 0) {
+    out.push("!!! DATA WOULD BE DESTROYED OR REPLACED: read these first !!!");
+    for (const d of destroys) out.push(`  !! ${d}`);
+    out.push("");
+  } else {
+    out.push("No dataset is destroyed or replaced.");
+    out.push("");
+  }
+  for (const r of reviews) {
+    out.push(`== ${r.stack}`);
+    const section = (title: string, items: string[]) => {
+      if (items.length === 0) return;
+      out.push(`  ${title}:`);
+      for (const item of items) out.push(`    ${item}`);
+    };
+    section("errors", r.errors);
+    section("renames (zfs rename, data and identity kept)", r.renames);
+    section("creates", r.creates);
+    section("updates", r.updates);
+    section("no longer managed (data kept)", r.releases);
+    section("warnings", r.warnings);
+    if ([r.errors, r.renames, r.creates, r.updates, r.releases].every((s) => s.length === 0)) out.push("  no changes");
+  }
+  return out.join("\n");
+}
+
+if (require.main === module) {
+  const { readFileSync } = require("node:fs") as typeof import("node:fs");
+  const { basename } = require("node:path") as typeof import("node:path");
+  const files = process.argv.slice(2);
+  if (files.length === 0) {
+    console.error("usage: node tools/review.ts PREVIEW.json [...]   (from `pulumi preview --json`)");
+    process.exit(2);
+  }
+  const reviews = files.map((f) => review(basename(f, ".json"), JSON.parse(readFileSync(f, "utf8")) as Preview));
+  console.log(render(reviews));
+  process.exit(reviews.some((r) => r.destroys.length > 0 || r.errors.length > 0) ? 1 : 0);
+}
