@@ -72,4 +72,4 @@ function main(argv: string[]): number {
   return 2;
 }
 
-if (require.main === module) process.exit(main(process.argv.slice(2)));
+if (process.argv[1]?.endsWith("tools/fleet.ts")) process.exit(main(process.argv.slice(2)));

@@ -4,6 +4,8 @@
 //
 //   pulumi preview --json -s lab-ovh3 > preview.json
 //   node tools/review.ts preview.json [more previews...]
+import { readFileSync } from "node:fs";
+import { basename } from "node:path";
 
 export interface PreviewStep {
   op: string;
@@ -138,9 +140,8 @@ export function render(reviews: readonly Review[]): string {
   return out.join("\n");
 }
 
-if (require.main === module) {
-  const { readFileSync } = require("node:fs") as typeof import("node:fs");
-  const { basename } = require("node:path") as typeof import("node:path");
+// Run as a command (Node runs this file as an ES module: no require.main).
+if (process.argv[1]?.endsWith("tools/review.ts")) {
   const files = process.argv.slice(2);
   if (files.length === 0) {
     console.error("usage: node tools/review.ts PREVIEW.json [...]   (from `pulumi preview --json`)");
