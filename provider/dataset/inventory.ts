@@ -1,0 +1,74 @@
+// What a pool holds, from one `zfs get -Hp ... all -r <pool>` per pool: every
+// managed dataset of that pool is answered from the same query, and the
+// answer is shared by all the resources of a run until something on that
+// host is written.
+import { run, sh } from "../transport";
+
+export interface PropertyValue {
+  value: string;
+  /** local, default, inherited from X, received, temporary, - */
+  source: string;
+}
+
+export interface DatasetFacts {
+  name: string;
+  guid: string;
+  type: string;
+  properties: Record<string, PropertyValue>;
+}
+
+export interface PoolFacts {
+  byName: Map<string, DatasetFacts>;
+  byGuid: Map<string, DatasetFacts>;
+}
+
+/** Parses `zfs get -Hp -o name,property,value,source` output (tab separated). */
+export function parseZfsGet(output: string): PoolFacts {
+  const byName = new Map<string, DatasetFacts>();
+  for (const line of output.split("\n")) {
+    if (!line) continue;
+    const [name, property, value, source] = line.split("\t");
+    if (source === undefined) throw new Error(`unexpected zfs get line: ${JSON.stringify(line)}`);
+    let ds = byName.get(name);
+    if (!ds) byName.set(name, (ds = { name, guid: "", type: "", properties: {} }));
+    if (property === "guid") ds.guid = value;
+    else if (property === "type") ds.type = value;
+    ds.properties[property] = { value, source };
+  }
+  const byGuid = new Map<string, DatasetFacts>();
+  for (const ds of byName.values()) if (ds.guid) byGuid.set(ds.guid, ds);
+  return { byName, byGuid };
+}
+
+/** The query for one pool: filesystems and volumes only (snapshots keep their own guids). */
+export const poolQuery = (pool: string) => sh`zfs get -Hp -o name,property,value,source -t filesystem,volume -r all ${pool}`;
+
+interface Cache {
+  pools: Map<string, Promise<PoolFacts>>;
+}
+const CACHE_KEY = Symbol.for("zfs-fleet.inventory");
+const cache: Map<string, Cache> = ((globalThis as Record<symbol, unknown>)[CACHE_KEY] as Map<string, Cache>) ??
+  ((globalThis as Record<symbol, unknown>)[CACHE_KEY] = new Map<string, Cache>());
+
+function hostCache(host: string): Cache {
+  let c = cache.get(host);
+  if (!c) cache.set(host, (c = { pools: new Map() }));
+  return c;
+}
+
+/** The facts of one pool, queried at most once until the host is written to. */
+export function poolFacts(host: string, pool: string): Promise<PoolFacts> {
+  const c = hostCache(host);
+  let facts = c.pools.get(pool);
+  if (!facts) {
+    facts = run(host, poolQuery(pool), { idempotent: true, timeoutMs: 300_000 }).then((r) => parseZfsGet(r.stdout));
+    c.pools.set(pool, facts);
+    facts.catch(() => c.pools.get(pool) === facts && c.pools.delete(pool));
+  }
+  return facts;
+}
+
+/** Forgets what was read on a host: call after any change made there. */
+export function invalidate(host: string): void {
+  cache.get(host)?.pools.clear();
+}

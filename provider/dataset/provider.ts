@@ -1,0 +1,217 @@
+// The Dataset's lifecycle. The id is the dataset's guid, which ZFS keeps for
+// the dataset's whole life, renames included: a new name in the same pool is
+// an update (`zfs rename`), never a replacement. check and diff are pure.
+import type * as pulumi from "@pulumi/pulumi";
+import { RemoteCommandError, run, sh } from "../transport";
+import { type DatasetFacts, invalidate, poolFacts } from "./inventory";
+import { type DatasetInputs, checkInputs, poolOf } from "./schema";
+
+export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+const isUnknown = (v: unknown) => v === UNKNOWN;
+
+export interface DatasetOutputs extends DatasetInputs {
+  guid: string;
+  pool: string;
+  mountpoint: string;
+  /** Effective value and source of each managed property, as ZFS reports them. */
+  effective: Record<string, { value: string; source: string }>;
+  /** When adopted: properties whose value on the host differed from the program's. */
+  adoptedDifferences: string[];
+}
+
+/** How long a rename waits for its target name to be freed by another rename (a swap). */
+const SWAP_WAIT_MS = Number(process.env.ZFSFLEET_SWAP_WAIT_MS ?? 120_000);
+
+export async function check(_olds: unknown, news: Record<string, unknown>): Promise<pulumi.dynamic.CheckResult> {
+  const { inputs, failures } = checkInputs(news, isUnknown);
+  return { inputs, failures };
+}
+
+const SETTINGS = ["createParents", "onDelete", "destroyRecursive", "adopt"] as const;
+
+export async function diff(_id: string, olds: DatasetOutputs, news: DatasetInputs): Promise<pulumi.dynamic.DiffResult> {
+  const replaces: string[] = [];
+  if (olds.host !== news.host) replaces.push("host");
+  if (!isUnknown(news.name) && poolOf(olds.name) !== poolOf(news.name)) replaces.push("name");
+  const renamed = olds.name !== news.name;
+  const propsChanged = !sameProperties(olds.properties ?? {}, news.properties ?? {});
+  // A change of the provider's own code (__provider) alone is not a change.
+  const settingsChanged = SETTINGS.some((k) => olds[k] !== news[k]);
+  const changes = replaces.length > 0 || renamed || propsChanged || settingsChanged;
+  return { changes, replaces, deleteBeforeReplace: false };
+}
+
+function sameProperties(a: Record<string, string>, b: Record<string, string>): boolean {
+  const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
+  return [...keys].every((k) => a[k] === b[k]);
+}
+
+/** Finds the dataset by guid in its pool: it may have moved with a parent or been renamed by hand. */
+async function locate(host: string, pool: string, guid: string): Promise<DatasetFacts | undefined> {
+  return (await poolFacts(host, pool)).byGuid.get(guid);
+}
+
+function outputsOf(inputs: DatasetInputs, facts: DatasetFacts, adoptedDifferences: string[] = []): DatasetOutputs {
+  const managed = Object.keys(inputs.properties ?? {});
+  const properties: Record<string, string> = {};
+  const effective: Record<string, { value: string; source: string }> = {};
+  for (const key of managed) {
+    const p = facts.properties[key];
+    if (!p) continue;
+    effective[key] = { value: p.value, source: p.source };
+    // Managed means set on the dataset itself: an inherited value is drift.
+    if (p.source === "local" || p.source === "received") properties[key] = p.value;
+  }
+  return {
+    ...inputs,
+    name: facts.name,
+    properties,
+    guid: facts.guid,
+    pool: poolOf(facts.name),
+    mountpoint: facts.properties["mountpoint"]?.value ?? "",
+    effective,
+    adoptedDifferences,
+  };
+}
+
+/** User properties read back in `zfs get -p` form; sizes come back in bytes. */
+function differs(facts: DatasetFacts, key: string, wanted: string): boolean {
+  const p = facts.properties[key];
+  return !p || p.value !== wanted || (p.source !== "local" && p.source !== "received");
+}
+
+export async function create(inputs: DatasetInputs): Promise<pulumi.dynamic.CreateResult> {
+  const { host, name } = inputs;
+  const pool = poolOf(name);
+  const existing = (await poolFacts(host, pool)).byName.get(name);
+  if (existing) {
+    if (!inputs.adopt) {
+      throw new Error(
+        `${host}: dataset ${name} already exists (guid ${existing.guid}). Set adopt: true to take it over as it is; ` +
+          `the import option does not work for dynamic providers.`,
+      );
+    }
+    const differences = Object.entries(inputs.properties)
+      .filter(([k, v]) => differs(existing, k, v))
+      .map(([k, v]) => `${k}: host has ${existing.properties[k]?.value ?? "(unset)"} (${existing.properties[k]?.source ?? "-"}), program wants ${v}`);
+    return { id: existing.guid, outs: outputsOf(inputs, existing, differences) };
+  }
+  const props = Object.entries(inputs.properties).flatMap(([k, v]) => ["-o", `${k}=${v}`]);
+  const parents = inputs.createParents ? ["-p"] : [];
+  try {
+    await run(host, sh`zfs create ${parents} ${props} ${name}`);
+  } catch (err) {
+    throw explain(err, name);
+  } finally {
+    invalidate(host);
+  }
+  const created = (await poolFacts(host, pool)).byName.get(name);
+  if (!created) throw new Error(`${host}: zfs create ${name} succeeded but the dataset is not listed`);
+  return { id: created.guid, outs: outputsOf(inputs, created) };
+}
+
+export async function read(id: string, props: DatasetOutputs): Promise<pulumi.dynamic.ReadResult> {
+  const facts = await locate(props.host, props.pool ?? poolOf(props.name), id);
+  if (!facts) return { id: "", props: {} }; // gone: refresh drops it from the state
+  return { id, props: outputsOf(props, facts, props.adoptedDifferences ?? []) };
+}
+
+export async function update(id: string, olds: DatasetOutputs, news: DatasetInputs): Promise<pulumi.dynamic.UpdateResult> {
+  const { host } = news;
+  const pool = poolOf(news.name);
+  let current = await locate(host, pool, id);
+  if (!current) {
+    throw new Error(`${host}: dataset ${olds.name} (guid ${id}) is not in pool ${pool} any more; run pulumi refresh`);
+  }
+  if (current.name !== news.name) {
+    await renameTo(host, current, news);
+    invalidate(host);
+    current = await locate(host, pool, id);
+    if (!current) throw new Error(`${host}: dataset guid ${id} vanished during its rename to ${news.name}`);
+  }
+  const set = Object.entries(news.properties).filter(([k, v]) => differs(current!, k, v));
+  const removed = Object.keys(olds.properties ?? {}).filter((k) => !(k in news.properties));
+  try {
+    if (set.length > 0) await run(host, sh`zfs set ${set.map(([k, v]) => `${k}=${v}`)} ${current.name}`);
+    for (const key of removed) await run(host, sh`zfs inherit ${key} ${current.name}`);
+  } finally {
+    if (set.length + removed.length > 0) invalidate(host);
+  }
+  const after = await locate(host, pool, id);
+  if (!after) throw new Error(`${host}: dataset guid ${id} vanished while its properties were set`);
+  return { outs: outputsOf(news, after) };
+}
+
+async function renameTo(host: string, current: DatasetFacts, news: DatasetInputs): Promise<void> {
+  const pool = poolOf(news.name);
+  // The target may be held by a dataset that another resource is renaming
+  // away in the same update (a swap): wait for it, whatever order the engine
+  // started the two renames in.
+  const deadline = Date.now() + SWAP_WAIT_MS;
+  for (;;) {
+    const occupant = (await poolFacts(host, pool)).byName.get(news.name);
+    if (!occupant) break;
+    if (Date.now() > deadline) {
+      throw new Error(
+        `${host}: cannot rename ${current.name} to ${news.name}: another dataset (guid ${occupant.guid}) still holds that name ` +
+          `after ${SWAP_WAIT_MS / 1000} s. If the program renames it away in the same update (a swap), ` +
+          `that rename must not wait for this one: give this Dataset dependsOn the Dataset that moves ${news.name} away.`,
+      );
+    }
+    await new Promise((r) => setTimeout(r, 2_000));
+    invalidate(host);
+  }
+  const parents = news.createParents ? ["-p"] : [];
+  try {
+    await run(host, sh`zfs rename ${parents} ${current.name} ${news.name}`);
+  } catch (err) {
+    throw explain(err, current.name, news.name);
+  }
+}
+
+/** Adds what an operator needs to know to ZFS's terse errors. */
+function explain(err: unknown, name: string, to?: string): Error {
+  if (!(err instanceof RemoteCommandError)) return err as Error;
+  const what = to ? `rename ${name} to ${to}` : `create ${name}`;
+  if (/busy/i.test(err.stderr)) {
+    return new Error(
+      `${err.host}: cannot ${what}: the dataset is busy. Something holds it or a child mounted: usually an NFS export ` +
+        `in use (exportfs -v; clients still mounted), a container bind mount (Proxmox mp entries, docker volumes), or a ` +
+        `process with its working directory or open files inside (fuser -vm <mountpoint>). ZFS said: ${err.stderr.trim()}`,
+    );
+  }
+  if (/parent does not exist/i.test(err.stderr)) {
+    return new Error(`${err.host}: cannot ${what}: its parent does not exist. Create the parent first (a Dataset it dependsOn) or set createParents: true.`);
+  }
+  return err;
+}
+
+export async function remove(id: string, props: DatasetOutputs): Promise<void> {
+  const { host } = props;
+  if ((props.onDelete ?? "retain") === "retain") return; // the data stays; the program no longer manages it
+  const current = await locate(host, props.pool ?? poolOf(props.name), id);
+  if (!current) return;
+  try {
+    if (props.onDelete === "renameAside") {
+      const day = new Date().toISOString().slice(0, 10).replace(/-/g, "");
+      const facts = await poolFacts(host, poolOf(current.name));
+      let aside = `${current.name}-removed-${day}`;
+      for (let n = 2; facts.byName.has(aside); n++) aside = `${current.name}-removed-${day}-${n}`;
+      await run(host, sh`zfs rename ${current.name} ${aside}`);
+    } else {
+      // Never -R: clones elsewhere are not this resource's to take.
+      const recursive = props.destroyRecursive ? ["-r"] : [];
+      await run(host, sh`zfs destroy ${recursive} ${current.name}`);
+    }
+  } catch (err) {
+    if (err instanceof RemoteCommandError && /has children|snapshots/i.test(err.stderr)) {
+      throw new Error(
+        `${host}: ${current.name} has children or snapshots and was not destroyed; set destroyRecursive: true to take them ` +
+          `too (clones elsewhere are never destroyed). ZFS said: ${err.stderr.trim()}`,
+      );
+    }
+    throw explain(err, current.name);
+  } finally {
+    invalidate(host);
+  }
+}
