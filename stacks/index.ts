@@ -1,9 +1,11 @@
-// One program per host. Each returns the stack outputs that other host
-// stacks read (for example the datasets a pulling host replicates).
-import { off1 } from "./off1";
-import { off2 } from "./off2";
-import { ovh3 } from "./ovh3";
+// One program per host: the fleet description (fleet.ts) filtered to the
+// host, built into resources by program.ts. The stack outputs are what other
+// host stacks read (for example the datasets a pulling host replicates).
+import { HOSTS, type HostName } from "./fleet";
+import { type HostOutputs, hostProgram } from "./program";
 
-export type HostProgram = () => Record<string, unknown>;
+export type HostProgram = () => HostOutputs;
 
-export const hostPrograms: Record<string, HostProgram> = { off1, off2, ovh3 };
+export const hostPrograms: Record<string, HostProgram> = Object.fromEntries(
+  HOSTS.map((h: HostName) => [h, () => hostProgram(h)]),
+);
