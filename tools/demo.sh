@@ -1,22 +1,46 @@
 #!/usr/bin/env bash
-# `make demo`: the main job against the embedded lab, step by step.
+# `make demo`: the 2024-03 restructure of the operators' report, replayed on
+# the embedded lab as a reviewed change. Every step says what it does.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source tools/env.sh
 
 step() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
+stacks=(lab-off2 lab-off1 lab-ovh3)
+out=.pulumi/demo
+mkdir -p "$out"
 
-step "1. Boot the lab: three OpenZFS VMs (off1, off2, ovh3); the first run builds the image (~12 min)"
+step "1/8 Boot the lab: three OpenZFS VMs (off1, off2, ovh3). First run: image ~12 min, boot ~2 min"
 lab/labctl up
 
-step "2. Lay out the fleet as it was before the 2024-03 restructure"
+step "2/8 Lay the fleet out as it was before the restructure (datasets with files, sanoid/syncoid files, NFS share)"
 lab/labctl reset
 lab/labctl seed-legacy
 
-step "3. Point the lab stacks at the VMs (host keys pinned, root key as a secret)"
+step "3/8 Point the lab stacks at the VMs: host keys pinned, the lab's root key stored as a secret"
+for s in "${stacks[@]}"; do
+  # A fresh start: forget what an earlier demo recorded (the hosts were just re-seeded).
+  pulumi stack rm --yes --force --preserve-config -s "$s" --non-interactive >/dev/null 2>&1 || true
+done
 tools/lab-stacks.sh
 
-for host in off2 off1 ovh3; do
-  step "4. pulumi preview of lab-$host"
-  pulumi preview -s "lab-$host" --non-interactive --diff
+step "4/8 Adopt the legacy layout: a program that describes the fleet as it is; its first up changes nothing on the hosts"
+for s in "${stacks[@]}"; do pulumi config set zfs-fleet:layout legacy -s "$s" --non-interactive; done
+node tools/fleet.ts up --lab
+
+step "5/8 Switch the program to the current fleet and review the change (pulumi preview --json, summarized)"
+for s in "${stacks[@]}"; do pulumi config set zfs-fleet:layout current -s "$s" --non-interactive; done
+node tools/fleet.ts preview --lab --json-dir "$out"
+
+step "6/8 Apply it: zfs rename for every move, data and identities kept"
+node tools/fleet.ts up --lab
+
+step "7/8 Verify on the hosts: every seeded dataset found by guid, every file's checksum"
+node tools/verify-lab.ts
+
+step "8/8 A second preview shows no changes on all three stacks"
+for s in "${stacks[@]}"; do
+  pulumi preview -s "$s" --non-interactive --expect-no-changes >/dev/null && echo "$s: no changes"
 done
+echo
+echo "Done. The engine's previews are in $out/; the provider's command log is .pulumi/provider.log."

@@ -18,6 +18,8 @@ export PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true
 export PULUMI_AUTOMATION_API_SKIP_VERSION_CHECK=true
 # `make typecheck` checks the program; the engine only needs it transpiled.
 export PULUMI_NODEJS_TRANSPILE_ONLY=true
+# Every remote command the provider runs, with its time and exit code (secrets redacted).
+export ZFSFLEET_LOG_FILE="${ZFSFLEET_LOG_FILE:-$repo/.pulumi/provider.log}"
 # The lab stacks' secrets are encrypted with a documented passphrase; for the
 # production stacks, set PULUMI_CONFIG_PASSPHRASE(_FILE) yourself.
 if [[ -z "${PULUMI_CONFIG_PASSPHRASE:-}" && -z "${PULUMI_CONFIG_PASSPHRASE_FILE:-}" ]]; then

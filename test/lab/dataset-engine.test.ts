@@ -1,0 +1,163 @@
+// The Dataset resource through the real Pulumi engine, against off1's
+// OpenZFS: the moves of the 2024-03 report as reviewed updates.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { PulumiError, TestStack, datasetSteps } from "./engine";
+import { checksums, guid, lab, out, resetLab, run } from "./support";
+
+// The program: one Dataset per entry of the `spec` config (JSON), so each
+// test edits the program the way an operator edits theirs.
+const PROGRAM = `
+import * as pulumi from "@pulumi/pulumi";
+import { Dataset } from "zfs-fleet-provider/src";
+
+interface Entry { key: string; name: string; properties?: Record<string, string>; after?: string; onDelete?: "retain" | "renameAside" | "destroy"; createParents?: boolean; adopt?: boolean }
+const spec = new pulumi.Config().requireObject<Entry[]>("spec");
+const made: Record<string, Dataset> = {};
+for (const e of spec) {
+  made[e.key] = new Dataset(e.key, { host: "off1", name: e.name, properties: e.properties ?? {}, onDelete: e.onDelete,
+    createParents: e.createParents, adopt: e.adopt ?? true }, { dependsOn: e.after ? [made[e.after]] : [] });
+}
+export const names = Object.fromEntries(Object.entries(made).map(([k, d]) => [k, d.name]));
+export const guids = Object.fromEntries(Object.entries(made).map(([k, d]) => [k, d.guid]));
+`;
+
+interface Entry {
+  key: string;
+  name: string;
+  properties?: Record<string, string>;
+  after?: string;
+  onDelete?: "retain" | "renameAside" | "destroy";
+  createParents?: boolean;
+  adopt?: boolean;
+}
+
+const BACKUPS = ["off2-pve", "off2-pve-nvme", "off2-rpool"];
+const legacy: Entry[] = [
+  { key: "backups", name: "zfs-hdd/backups" },
+  ...BACKUPS.map((b) => ({ key: b, name: `zfs-hdd/backups/${b}`, after: "backups" })),
+];
+const restructured: Entry[] = [
+  { key: "backups", name: "zfs-hdd/backups" },
+  { key: "off-backups", name: "zfs-hdd/off-backups", adopt: false },
+  ...BACKUPS.map((b) => ({ key: b, name: `zfs-hdd/off-backups/${b}`, after: "off-backups" })),
+];
+
+describe("Dataset through the real engine on off1", () => {
+  let stack: TestStack;
+  const setSpec = (spec: Entry[]) => stack.pulumi("config", "set", "zfs-fleet:spec", JSON.stringify(spec));
+  const before: Record<string, { guid: string; files: Record<string, string> }> = {};
+
+  beforeAll(async () => {
+    await resetLab();
+    // off1 as the operators had it: off2's backups pulled under the NFS-shared backups.
+    await run("off1", ["zfs create zfs-hdd/backups", ...BACKUPS.map((b) => `zfs create zfs-hdd/backups/${b}`),
+      ...BACKUPS.map((b) => `head -c 65536 /dev/urandom > /zfs-hdd/backups/${b}/data.bin && echo ${b} > /zfs-hdd/backups/${b}/name.txt`)].join(" && "));
+    for (const b of BACKUPS) {
+      before[b] = { guid: await guid("off1", `zfs-hdd/backups/${b}`), files: await checksums("off1", `zfs-hdd/backups/${b}`) };
+    }
+    stack = await TestStack.create("dataset", ["off1"], PROGRAM);
+  });
+
+  afterAll(async () => {
+    await stack?.dispose();
+  });
+
+  it("adopts the legacy layout without changing anything on the host", async () => {
+    await setSpec(legacy);
+    await stack.up();
+    const outputs = await stack.outputs();
+    expect((outputs.guids as Record<string, string>)["off2-pve"]).toBe(before["off2-pve"].guid);
+    expect((await stack.preview("--expect-no-changes")).changeSummary).not.toHaveProperty("update");
+  });
+
+  it("moving backups under off-backups previews as updates only, applies with zfs rename and keeps every file", async () => {
+    await setSpec(restructured);
+    stack.takeCommands();
+    const preview = await stack.preview();
+    expect(stack.takeCommands().filter((c) => c.event === "command")).toEqual([]); // check and diff ran nothing remote
+    const steps = datasetSteps(preview.steps);
+    for (const b of BACKUPS) expect(steps.get(b)?.op).toBe("update");
+    expect(steps.get("off-backups")?.op).toBe("create");
+    expect([...steps.values()].filter((s) => !["update", "create", "same"].includes(s.op))).toEqual([]);
+
+    await stack.up();
+    for (const b of BACKUPS) {
+      const name = `zfs-hdd/off-backups/${b}`;
+      expect(await guid("off1", name)).toBe(before[b].guid);
+      expect(await checksums("off1", name)).toEqual(before[b].files);
+    }
+    expect(await out("off1", "zfs list -H -o name -r zfs-hdd/backups")).toBe("zfs-hdd/backups");
+    expect((await stack.preview("--expect-no-changes")).changeSummary).toEqual({ same: 6 });
+  });
+
+  it("a rename by hand is picked up by refresh, and up puts the program's name back", async () => {
+    await run("off1", "zfs rename zfs-hdd/off-backups/off2-rpool zfs-hdd/off2-rpool-by-hand");
+    await stack.refresh();
+    const renamed = (await stack.state()).find((r) => r.urn.endsWith("::off2-rpool"));
+    expect(renamed?.outputs?.name).toBe("zfs-hdd/off2-rpool-by-hand");
+    expect(renamed?.id).toBe(before["off2-rpool"].guid);
+    expect(datasetSteps((await stack.preview()).steps).get("off2-rpool")?.op).toBe("update");
+    await stack.up();
+    expect(await guid("off1", "zfs-hdd/off-backups/off2-rpool")).toBe(before["off2-rpool"].guid);
+  });
+
+  it("a property changed by hand shows as drift and up puts it back", async () => {
+    const spec = restructured.map((e) => (e.key === "off2-pve" ? { ...e, properties: { compression: "lz4", "syncoid:sync": "false" } } : e));
+    await setSpec(spec);
+    await stack.up();
+    expect(await out("off1", "zfs get -H -o value,source compression zfs-hdd/off-backups/off2-pve")).toBe("lz4\tlocal");
+    await run("off1", "zfs set compression=gzip zfs-hdd/off-backups/off2-pve");
+    const drift = datasetSteps((await stack.preview("--refresh")).steps).get("off2-pve");
+    expect(drift?.op).toBe("update");
+    await stack.up();
+    expect(await out("off1", "zfs get -H -o value,source compression zfs-hdd/off-backups/off2-pve")).toBe("lz4\tlocal");
+    // A property removed from the program is inherited again.
+    await setSpec(restructured);
+    await stack.up();
+    expect(await out("off1", "zfs get -H -o source compression,syncoid:sync zfs-hdd/off-backups/off2-pve")).not.toContain("local");
+  });
+
+  it("removing a Dataset from the program leaves its data on the host", async () => {
+    await setSpec(restructured.filter((e) => e.key !== "off2-pve-nvme"));
+    await stack.up();
+    expect(await guid("off1", "zfs-hdd/off-backups/off2-pve-nvme")).toBe(before["off2-pve-nvme"].guid);
+    expect(await checksums("off1", "zfs-hdd/off-backups/off2-pve-nvme")).toEqual(before["off2-pve-nvme"].files);
+  });
+
+  it.each([
+    ["a name with a shell metacharacter", { key: "x", name: "zfs-hdd/x;reboot" }, /name.*contains ';'/s],
+    ["a name with white space", { key: "x", name: "zfs-hdd/a b" }, /must not contain white space/],
+    ["a pool root", { key: "x", name: "zfs-hdd" }, /pool's root dataset/],
+    ["a command substitution", { key: "x", name: "zfs-hdd/$(reboot)" }, /contains '\$'/],
+    ["an unknown property", { key: "x", name: "zfs-hdd/x", properties: { frobnicate: "1" } }, /frobnicate is not a ZFS property/],
+    ["a bad value", { key: "x", name: "zfs-hdd/x", properties: { compression: "fast" } }, /compression cannot be "fast"/],
+    ["an injected value", { key: "x", name: "zfs-hdd/x", properties: { "syncoid:sync": "a\nzfs destroy" } }, /control characters/],
+    ["sharenfs here", { key: "x", name: "zfs-hdd/x", properties: { sharenfs: "on" } }, /NfsShare/],
+  ])("refuses %s at preview, running no remote command", async (_what, entry, why) => {
+    const hostile = new TestStackSpec(entry as Entry);
+    await setSpec(hostile.spec);
+    stack.takeCommands();
+    const err = await stack.preview().catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(PulumiError);
+    expect(`${(err as PulumiError).stdout}\n${(err as PulumiError).stderr}`).toMatch(why);
+    expect(stack.takeCommands().filter((c) => c.event === "command")).toEqual([]);
+  });
+
+  it("refuses a changed host key, saying which host, what was expected and what was seen", async () => {
+    await setSpec(restructured);
+    const other = lab().hosts.off2.hostKey; // a real key, but not off1's
+    await stack.setConfig("zfs-fleet:hosts.off1.hostKey", other);
+    const err = await stack.refresh().catch((e: unknown) => e);
+    await stack.setConfig("zfs-fleet:hosts.off1.hostKey", lab().hosts.off1.hostKey);
+    expect(err).toBeInstanceOf(PulumiError);
+    expect(`${(err as PulumiError).stdout}${(err as PulumiError).stderr}`).toMatch(/host key of off1 refused: expected ssh-ed25519 SHA256:\S+, the server presented SHA256:/);
+  });
+});
+
+/** Wraps one hostile entry in an otherwise valid program. */
+class TestStackSpec {
+  constructor(readonly entry: Entry) {}
+  get spec(): Entry[] {
+    return [...restructured, this.entry];
+  }
+}

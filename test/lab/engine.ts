@@ -1,0 +1,135 @@
+// Drives the real Pulumi CLI for lab tests: a throwaway project (named
+// zfs-fleet, so the provider reads its usual config keys) in a temp dir, with
+// its own file backend, config pointing at the lab, and a program given as
+// TypeScript source. Every remote command the provider runs is appended to a
+// stats file, so a test can count them from outside the provider process.
+import { execFile } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { type HostName, lab } from "./support";
+
+export const repo = resolve(__dirname, "../..");
+
+export interface CommandRecord {
+  host: string;
+  event: "command" | "connect";
+  command?: string;
+  exit?: number;
+}
+
+export interface PreviewStep {
+  op: string;
+  urn: string;
+  oldState?: { inputs?: Record<string, unknown>; outputs?: Record<string, unknown> };
+  newState?: { type?: string; inputs?: Record<string, unknown> };
+}
+
+export class PulumiError extends Error {
+  constructor(
+    readonly args: string[],
+    readonly stdout: string,
+    readonly stderr: string,
+  ) {
+    super(`pulumi ${args.join(" ")} failed:\n${stdout}\n${stderr}`);
+  }
+}
+
+export class TestStack {
+  readonly dir: string;
+  readonly statsFile: string;
+  private readonly env: NodeJS.ProcessEnv;
+
+  private constructor(readonly stack: string) {
+    this.dir = mkdtempSync(join(tmpdir(), "zfs-fleet-lab-"));
+    this.statsFile = join(this.dir, "commands.jsonl");
+    this.env = {
+      ...process.env,
+      PULUMI_BACKEND_URL: `file://${this.dir}`,
+      PULUMI_CONFIG_PASSPHRASE: "lab-test",
+      PULUMI_CONFIG_PASSPHRASE_FILE: "",
+      ZFSFLEET_STATS_FILE: this.statsFile,
+      ZFSFLEET_LOG_FILE: join(this.dir, "provider.log"),
+    };
+  }
+
+  /** A stack whose program is `source` (TypeScript; `provider` is imported as "zfs-fleet-provider/src"). */
+  static async create(stack: string, hosts: readonly HostName[], source: string): Promise<TestStack> {
+    const s = new TestStack(stack);
+    writeFileSync(join(s.dir, "Pulumi.yaml"), "name: zfs-fleet\nruntime:\n  name: nodejs\n  options:\n    typescript: true\n");
+    writeFileSync(join(s.dir, "package.json"), JSON.stringify({ name: "zfs-fleet-lab-test", main: "index.ts" }));
+    symlinkSync(join(repo, "node_modules"), join(s.dir, "node_modules"));
+    s.program(source);
+    await s.pulumi("stack", "init", stack);
+    const l = lab();
+    for (const h of hosts) {
+      const info = l.hosts[h];
+      await s.pulumi("config", "set", "--path", `zfs-fleet:hosts.${h}.address`, info.host);
+      await s.pulumi("config", "set", "--path", `zfs-fleet:hosts.${h}.port`, String(info.port));
+      await s.pulumi("config", "set", "--path", `zfs-fleet:hosts.${h}.hostKey`, info.hostKey);
+    }
+    await s.pulumi("config", "set", "--secret", "zfs-fleet:sshPrivateKey", readFileSync(l.hosts[hosts[0]].privateKeyPath, "utf8"));
+    return s;
+  }
+
+  program(source: string): void {
+    writeFileSync(join(this.dir, "index.ts"), source.replace(/zfs-fleet-provider\/src/g, join(repo, "provider")));
+  }
+
+  async pulumi(...args: string[]): Promise<string> {
+    return new Promise((resolvePromise, reject) => {
+      execFile(
+        "pulumi",
+        [...args, "--non-interactive", "-s", this.stack],
+        { cwd: this.dir, env: this.env, maxBuffer: 64 << 20 },
+        (err, stdout, stderr) => (err ? reject(new PulumiError(args, stdout, stderr)) : resolvePromise(stdout)),
+      );
+    });
+  }
+
+  async setConfig(key: string, value: string): Promise<void> {
+    await this.pulumi("config", "set", "--path", key, value);
+  }
+
+  async up(): Promise<string> {
+    return this.pulumi("up", "--yes", "--skip-preview");
+  }
+
+  async preview(...extra: string[]): Promise<{ steps: PreviewStep[]; changeSummary: Record<string, number> }> {
+    return JSON.parse(await this.pulumi("preview", "--json", ...extra));
+  }
+
+  async refresh(): Promise<string> {
+    return this.pulumi("refresh", "--yes", "--skip-preview");
+  }
+
+  async outputs(): Promise<Record<string, unknown>> {
+    return JSON.parse(await this.pulumi("stack", "output", "--json", "--show-secrets"));
+  }
+
+  async state(): Promise<{ type: string; urn: string; id?: string; outputs?: Record<string, unknown> }[]> {
+    const exported = JSON.parse(await this.pulumi("stack", "export"));
+    return exported.deployment.resources ?? [];
+  }
+
+  /** The commands the provider ran since the last call. */
+  takeCommands(): CommandRecord[] {
+    if (!existsSync(this.statsFile)) return [];
+    const lines = readFileSync(this.statsFile, "utf8").split("\n").filter(Boolean);
+    writeFileSync(this.statsFile, "");
+    return lines.map((l) => JSON.parse(l) as CommandRecord);
+  }
+
+  async dispose(): Promise<void> {
+    // Forget the stack without touching the hosts: the lab is reset between files.
+    await this.pulumi("stack", "rm", "--yes", "--force").catch(() => undefined);
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+/** The Dataset steps of a preview, by resource name. */
+export function datasetSteps(steps: readonly PreviewStep[]): Map<string, PreviewStep> {
+  return new Map(
+    steps.filter((s) => s.urn.includes("::pulumi-nodejs:zfs:Dataset::")).map((s) => [s.urn.split("::").pop()!, s]),
+  );
+}
