@@ -1,5 +1,7 @@
 // The Dataset resource through the real Pulumi engine, against off1's
 // OpenZFS: the moves of the 2024-03 report as reviewed updates.
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PulumiError, TestStack, datasetSteps } from "./engine";
 import { checksums, guid, lab, out, resetLab, run } from "./support";
@@ -86,7 +88,7 @@ describe("Dataset through the real engine on off1", () => {
       expect(await guid("off1", name)).toBe(before[b].guid);
       expect(await checksums("off1", name)).toEqual(before[b].files);
     }
-    expect(await out("off1", "zfs list -H -o name -r zfs-hdd/backups")).toBe("zfs-hdd/backups");
+    expect((await out("off1", "zfs list -H -o name -r zfs-hdd/backups")).trim()).toBe("zfs-hdd/backups");
     expect((await stack.preview("--expect-no-changes")).changeSummary).toEqual({ same: 6 });
   });
 
@@ -105,12 +107,12 @@ describe("Dataset through the real engine on off1", () => {
     const spec = restructured.map((e) => (e.key === "off2-pve" ? { ...e, properties: { compression: "lz4", "syncoid:sync": "false" } } : e));
     await setSpec(spec);
     await stack.up();
-    expect(await out("off1", "zfs get -H -o value,source compression zfs-hdd/off-backups/off2-pve")).toBe("lz4\tlocal");
+    expect((await out("off1", "zfs get -H -o value,source compression zfs-hdd/off-backups/off2-pve")).trim()).toBe("lz4\tlocal");
     await run("off1", "zfs set compression=gzip zfs-hdd/off-backups/off2-pve");
     const drift = datasetSteps((await stack.preview("--refresh")).steps).get("off2-pve");
     expect(drift?.op).toBe("update");
-    await stack.up();
-    expect(await out("off1", "zfs get -H -o value,source compression zfs-hdd/off-backups/off2-pve")).toBe("lz4\tlocal");
+    await stack.pulumi("up", "--yes", "--skip-preview", "--refresh");
+    expect((await out("off1", "zfs get -H -o value,source compression zfs-hdd/off-backups/off2-pve")).trim()).toBe("lz4\tlocal");
     // A property removed from the program is inherited again.
     await setSpec(restructured);
     await stack.up();
@@ -139,18 +141,31 @@ describe("Dataset through the real engine on off1", () => {
     stack.takeCommands();
     const err = await stack.preview().catch((e: unknown) => e);
     expect(err).toBeInstanceOf(PulumiError);
-    expect(`${(err as PulumiError).stdout}\n${(err as PulumiError).stderr}`).toMatch(why);
+    // The JSON preview escapes quotes in messages.
+    expect(`${(err as PulumiError).stdout}\n${(err as PulumiError).stderr}`.replace(/\\"/g, '"')).toMatch(why);
     expect(stack.takeCommands().filter((c) => c.event === "command")).toEqual([]);
   });
 
   it("refuses a changed host key, saying which host, what was expected and what was seen", async () => {
-    await setSpec(restructured);
+    // A refresh configures the provider from the state; an update uses the new config.
+    await setSpec(restructured.map((e) => (e.key === "off2-pve" ? { ...e, properties: { atime: "off" } } : e)));
     const other = lab().hosts.off2.hostKey; // a real key, but not off1's
     await stack.setConfig("zfs-fleet:hosts.off1.hostKey", other);
-    const err = await stack.refresh().catch((e: unknown) => e);
+    const err = await stack.up().catch((e: unknown) => e);
     await stack.setConfig("zfs-fleet:hosts.off1.hostKey", lab().hosts.off1.hostKey);
     expect(err).toBeInstanceOf(PulumiError);
-    expect(`${(err as PulumiError).stdout}${(err as PulumiError).stderr}`).toMatch(/host key of off1 refused: expected ssh-ed25519 SHA256:\S+, the server presented SHA256:/);
+    expect(`${(err as PulumiError).stdout}${(err as PulumiError).stderr}`).toMatch(
+      /host key of off1 refused: expected ssh-ed25519 SHA256:\S+, the server presented SHA256:/,
+    );
+    expect(await out("off1", "zfs get -H -o source atime zfs-hdd/off-backups/off2-pve")).not.toContain("local");
+  });
+
+  it("keeps the SSH key out of the state in clear", async () => {
+    const key = readFileSync(lab().hosts.off1.privateKeyPath, "utf8");
+    const body = key.split("\n")[1]; // a line of the key's base64 body
+    const exported = await stack.pulumi("stack", "export");
+    expect(exported).not.toContain(body);
+    expect(readFileSync(join(stack.dir, "provider.log"), "utf8")).not.toContain(body);
   });
 });
 

@@ -60,7 +60,7 @@ export class TestStack {
     writeFileSync(join(s.dir, "package.json"), JSON.stringify({ name: "zfs-fleet-lab-test", main: "index.ts" }));
     symlinkSync(join(repo, "node_modules"), join(s.dir, "node_modules"));
     s.program(source);
-    await s.pulumi("stack", "init", stack);
+    await s.pulumi("stack", "init");
     const l = lab();
     for (const h of hosts) {
       const info = l.hosts[h];
@@ -68,7 +68,7 @@ export class TestStack {
       await s.pulumi("config", "set", "--path", `zfs-fleet:hosts.${h}.port`, String(info.port));
       await s.pulumi("config", "set", "--path", `zfs-fleet:hosts.${h}.hostKey`, info.hostKey);
     }
-    await s.pulumi("config", "set", "--secret", "zfs-fleet:sshPrivateKey", readFileSync(l.hosts[hosts[0]].privateKeyPath, "utf8"));
+    await s.pulumiWithInput(readFileSync(l.hosts[hosts[0]].privateKeyPath, "utf8"), "config", "set", "--secret", "zfs-fleet:sshPrivateKey");
     return s;
   }
 
@@ -77,13 +77,19 @@ export class TestStack {
   }
 
   async pulumi(...args: string[]): Promise<string> {
+    return this.pulumiWithInput(undefined, ...args);
+  }
+
+  /** Runs the CLI with `input` on its standard input (secrets never go on a command line). */
+  async pulumiWithInput(input: string | undefined, ...args: string[]): Promise<string> {
     return new Promise((resolvePromise, reject) => {
-      execFile(
+      const child = execFile(
         "pulumi",
         [...args, "--non-interactive", "-s", this.stack],
         { cwd: this.dir, env: this.env, maxBuffer: 64 << 20 },
         (err, stdout, stderr) => (err ? reject(new PulumiError(args, stdout, stderr)) : resolvePromise(stdout)),
       );
+      child.stdin?.end(input ?? "");
     });
   }
 
@@ -130,6 +136,6 @@ export class TestStack {
 /** The Dataset steps of a preview, by resource name. */
 export function datasetSteps(steps: readonly PreviewStep[]): Map<string, PreviewStep> {
   return new Map(
-    steps.filter((s) => s.urn.includes("::pulumi-nodejs:zfs:Dataset::")).map((s) => [s.urn.split("::").pop()!, s]),
+    steps.filter((s) => s.urn.includes(":Dataset::")).map((s) => [s.urn.split("::").pop()!, s]),
   );
 }
