@@ -1,10 +1,13 @@
 // The file-editing helper with its real shell script, run on this machine
-// instead of over SSH: the transport's `run` is replaced by a local `sh -c`.
+// instead of over SSH: the transport's `run` is replaced by a local `sh -c`
+// (vi.mock is hoisted above the imports).
 import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { WRITE_SCRIPT, applyEdits, editRemoteFile, readRemoteFile, sha256 } from "../../provider/remotefile";
+import { setSection, validateConf } from "../../provider/sanoid/conf";
 import type { ShellCommand } from "../../provider/transport/sh";
 
 const calls: string[] = [];
@@ -33,8 +36,6 @@ vi.mock("../../provider/transport", async () => {
   };
 });
 
-const { applyEdits, editRemoteFile, readRemoteFile, sha256, WRITE_SCRIPT } = await import("../../provider/remotefile");
-const { setSection, validateConf } = await import("../../provider/sanoid/conf");
 
 const PLAIN = { validator: "none" as const, label: "test file" };
 let dir: string;
