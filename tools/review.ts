@@ -26,6 +26,8 @@ export interface Review {
   destroys: string[];
   renames: string[];
   creates: string[];
+  /** Datasets taken over as they are (adopt), or created when missing. */
+  adopts: string[];
   updates: string[];
   /** Resources leaving the program whose data stays on the host. */
   releases: string[];
@@ -76,7 +78,7 @@ function deletionMeaning(step: PreviewStep): { destroys: boolean; text: string }
 }
 
 export function review(stack: string, preview: Preview): Review {
-  const r: Review = { stack, destroys: [], renames: [], creates: [], updates: [], releases: [], errors: [], warnings: [] };
+  const r: Review = { stack, destroys: [], renames: [], creates: [], adopts: [], updates: [], releases: [], errors: [], warnings: [] };
   for (const step of preview.steps ?? []) {
     if (step.newState?.type === "pulumi:pulumi:Stack" || step.urn.includes("::pulumi:pulumi:Stack::")) continue;
     if (step.urn.includes("::pulumi:providers:")) continue;
@@ -90,7 +92,7 @@ export function review(stack: string, preview: Preview): Review {
       const meaning = deletionMeaning(step);
       (meaning.destroys ? r.destroys : r.releases).push(meaning.text);
     } else if (step.op === "create") {
-      r.creates.push(`${kind} ${field(step.newState, "name") ?? field(step.newState, "dataset") ?? nameOf(step)}`);
+      (step.newState?.inputs?.["adopt"] === true ? r.adopts : r.creates).push(`${kind} ${field(step.newState, "name") ?? field(step.newState, "dataset") ?? nameOf(step)}`);
     } else if (step.op === "update") {
       const keys = changedKeys(step);
       const oldName = field(step.oldState, "name");
@@ -132,10 +134,11 @@ export function render(reviews: readonly Review[]): string {
     section("errors", r.errors);
     section("renames (zfs rename, data and identity kept)", r.renames);
     section("creates", r.creates);
+    section("adopts (taken over unchanged if it exists, created otherwise)", r.adopts);
     section("updates", r.updates);
     section("no longer managed (data kept)", r.releases);
     section("warnings", r.warnings);
-    if ([r.errors, r.renames, r.creates, r.updates, r.releases].every((s) => s.length === 0)) out.push("  no changes");
+    if ([r.errors, r.renames, r.creates, r.adopts, r.updates, r.releases].every((s) => s.length === 0)) out.push("  no changes");
   }
   return out.join("\n");
 }

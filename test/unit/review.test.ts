@@ -17,11 +17,13 @@ describe("the review summary of a preview", () => {
       steps: [
         step("update", "rpool/off/clones", { name: "rpool/off/clones" }, { name: "rpool/staging-clones" }),
         step("create", "rpool/off-backups", undefined, { name: "rpool/off-backups" }),
+        step("create", "rpool/off", undefined, { name: "rpool/off", adopt: true }),
         step("same", "rpool/off", { name: "rpool/off" }, { name: "rpool/off" }),
       ],
     });
     expect(r.renames).toEqual(["Dataset rpool/off/clones -> rpool/staging-clones"]);
     expect(r.creates).toEqual(["Dataset rpool/off-backups"]);
+    expect(r.adopts).toEqual(["Dataset rpool/off"]);
     expect(r.destroys).toEqual([]);
     expect(render([r])).toMatch(/^No dataset is destroyed or replaced\./);
   });
