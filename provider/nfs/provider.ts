@@ -1,0 +1,229 @@
+// NfsShare's lifecycle: the sharenfs property of one dataset, and the live
+// exports kept in step with it. OpenZFS writes /etc/exports.d/zfs.exports and
+// runs `exportfs -ra` when sharenfs is set; 2.1 can leave lines for paths
+// that are no longer shared (after renames), so after every change the file
+// is compared with what ZFS shares and regenerated only when they differ.
+// check and diff are pure.
+import type * as pulumi from "@pulumi/pulumi";
+import { z } from "zod";
+import { type Failure, datasetOrPoolProblem, hasUnknown, hostProblem, isUnknown, zodFailures } from "../remotefile/inputs";
+import { RemoteCommandError, run, sh } from "../transport";
+import {
+  type Client,
+  type ExportLine,
+  type Share,
+  addressProblem,
+  checkExports,
+  optionProblem,
+  parseExportfs,
+  parseExportsFile,
+  parseShareList,
+  parseSharenfs,
+  renderSharenfs,
+  shareKey,
+} from "./sharenfs";
+
+export interface NfsShareInputs {
+  host: string;
+  dataset: string;
+  clients: Client[];
+  options: string[];
+  allowEveryone: boolean;
+}
+
+export interface NfsShareOutputs extends NfsShareInputs {
+  datasetGuid: string;
+  /** The sharenfs value on the dataset, as ZFS reports it. */
+  sharenfs: string;
+  mountpoint: string;
+  /** What the NFS server exports for the dataset's mountpoint (`exportfs -v`). */
+  exports: ExportLine[];
+  /** Children that inherit the share and are therefore exported too. */
+  inheritedBy: string[];
+  /** Lines of zfs.exports for paths no longer shared, seen at the last read (fixed by the next update). */
+  staleExports: string[];
+}
+
+const EXPORTS_FILE = "/etc/exports.d/zfs.exports";
+
+const raw = z.object({
+  host: z.string(),
+  dataset: z.string(),
+  clients: z.array(z.object({ address: z.string(), access: z.enum(["rw", "ro"]) }).strict()).default([]),
+  options: z.array(z.string()).default([]),
+  allowEveryone: z.boolean().default(false),
+});
+
+export function checkNfsShare(news: Record<string, unknown>): { inputs: Record<string, unknown>; failures: Failure[] } {
+  const parsed = raw.safeParse(news);
+  if (!parsed.success) return { inputs: news, failures: zodFailures(parsed.error.issues) };
+  const d = parsed.data;
+  const failures: Failure[] = [];
+  const hp = hostProblem(d.host);
+  if (hp) failures.push({ property: "host", reason: hp });
+  const dp = datasetOrPoolProblem(d.dataset);
+  if (dp) failures.push({ property: "dataset", reason: dp });
+  d.clients.forEach((c, i) => {
+    if (isUnknown(c.address)) return;
+    const p = addressProblem(c.address);
+    if (p) failures.push({ property: `clients[${i}].address`, reason: p });
+  });
+  const seen = d.clients.map((c) => c.address);
+  const dup = seen.filter((a, i) => seen.indexOf(a) !== i);
+  if (dup.length) failures.push({ property: "clients", reason: `lists ${dup.join(", ")} more than once` });
+  d.options.forEach((o, i) => {
+    if (isUnknown(o)) return;
+    const p = optionProblem(o);
+    if (p) failures.push({ property: `options[${i}]`, reason: p });
+  });
+  if (d.clients.length === 0 && !d.allowEveryone) {
+    failures.push({
+      property: "clients",
+      reason: "no clients: the share would be exported to every host (sharenfs=on). List the clients, or set allowEveryone: true if that is what you mean",
+    });
+  }
+  return { inputs: { ...news, ...d }, failures };
+}
+
+export async function check(_olds: unknown, news: Record<string, unknown>): Promise<pulumi.dynamic.CheckResult> {
+  return checkNfsShare(news);
+}
+
+export const shareOf = (i: NfsShareInputs): Share => ({ clients: i.clients ?? [], options: i.options ?? [], everyone: (i.clients ?? []).length === 0 && i.allowEveryone });
+
+export async function diff(_id: string, olds: NfsShareOutputs, news: NfsShareInputs): Promise<pulumi.dynamic.DiffResult> {
+  const replaces = olds.host !== news.host ? ["host"] : [];
+  const inputsChanged =
+    olds.dataset !== news.dataset || shareKey(shareOf(olds)) !== shareKey(shareOf(news)) || olds.allowEveryone !== news.allowEveryone;
+  // Drift seen by the last read: the value changed by hand, or stale export lines.
+  const drift =
+    !hasUnknown(news) && olds.sharenfs !== undefined && (shareKey(parseSharenfs(olds.sharenfs)) !== shareKey(shareOf(news)) || (olds.staleExports ?? []).length > 0);
+  return { changes: replaces.length > 0 || inputsChanged || drift, replaces, deleteBeforeReplace: false };
+}
+
+interface Live {
+  guid: string;
+  sharenfs: string;
+  source: string;
+  mountpoint: string;
+}
+
+async function inspect(host: string, dataset: string): Promise<Live> {
+  const r = await run(host, sh`zfs get -Hp -o property,value,source guid,sharenfs,mountpoint ${dataset}`, { idempotent: true });
+  const props: Record<string, [string, string]> = {};
+  for (const line of r.stdout.split("\n").filter(Boolean)) {
+    const [p, v, s] = line.split("\t");
+    props[p] = [v, s];
+  }
+  return { guid: props.guid?.[0] ?? "", sharenfs: props.sharenfs?.[0] ?? "off", source: props.sharenfs?.[1] ?? "-", mountpoint: props.mountpoint?.[0] ?? "" };
+}
+
+const SEPARATOR = "--zfs-fleet--";
+
+/** zfs.exports, what ZFS shares, and what the server exports, in one round trip. */
+async function exportsState(host: string): Promise<{ file: ExportLine[]; stale: ExportLine[]; missing: string[]; served: ExportLine[] }> {
+  const r = await run(
+    host,
+    sh`cat ${EXPORTS_FILE} 2>/dev/null; echo ${SEPARATOR}; zfs list -H -o name,mountpoint,sharenfs,mounted -t filesystem; echo ${SEPARATOR}; exportfs -v`,
+    { idempotent: true },
+  );
+  const [file, list, served] = r.stdout.split(`${SEPARATOR}\n`);
+  const lines = parseExportsFile(file ?? "");
+  const { stale, missing } = checkExports(lines, parseShareList(list ?? ""));
+  return { file: lines, stale, missing, served: parseExportfs(served ?? "") };
+}
+
+/** Children of `dataset` whose sharenfs is inherited from it. */
+async function inheritors(host: string, dataset: string): Promise<string[]> {
+  const r = await run(host, sh`zfs get -H -o name,source -t filesystem -r sharenfs ${dataset}`, { idempotent: true });
+  return r.stdout
+    .split("\n")
+    .filter(Boolean)
+    .map((l) => l.split("\t"))
+    .filter(([n, s]) => n !== dataset && s === `inherited from ${dataset}`)
+    .map(([n]) => n);
+}
+
+/**
+ * Makes zfs.exports match what ZFS shares (the operators' fix: remove the
+ * file, `zfs share -a`), reloading the server only when they differ.
+ */
+async function settleExports(host: string): Promise<{ served: ExportLine[]; regenerated: boolean }> {
+  const state = await exportsState(host);
+  if (state.stale.length === 0 && state.missing.length === 0) return { served: state.served, regenerated: false };
+  await run(host, sh`rm -f ${EXPORTS_FILE} && zfs share -a && exportfs -ra`, { timeoutMs: 300_000 });
+  const after = await exportsState(host);
+  if (after.stale.length > 0) {
+    throw new Error(`${host}: ${EXPORTS_FILE} still lists ${after.stale.map((l) => l.path).join(", ")} after regenerating it`);
+  }
+  return { served: after.served, regenerated: true };
+}
+
+async function outputsOf(inputs: NfsShareInputs, served?: ExportLine[]): Promise<NfsShareOutputs> {
+  const live = await inspect(inputs.host, inputs.dataset);
+  const state = served ? undefined : await exportsState(inputs.host);
+  const exports = (served ?? state!.served).filter((l) => l.path === live.mountpoint);
+  return {
+    ...inputs,
+    datasetGuid: live.guid,
+    sharenfs: live.source === "local" || live.source === "received" ? live.sharenfs : "off",
+    mountpoint: live.mountpoint,
+    exports,
+    inheritedBy: await inheritors(inputs.host, inputs.dataset),
+    staleExports: state ? [...new Set(state.stale.map((l) => l.path))] : [],
+  };
+}
+
+async function converge(inputs: NfsShareInputs): Promise<NfsShareOutputs> {
+  const { host, dataset } = inputs;
+  const want = shareOf(inputs);
+  const live = await inspect(host, dataset);
+  const set = live.source !== "local" || shareKey(parseSharenfs(live.sharenfs)) !== shareKey(want);
+  if (set) await run(host, sh`zfs set ${`sharenfs=${renderSharenfs(want)}`} ${dataset}`, { timeoutMs: 300_000 });
+  const { served } = await settleExports(host);
+  return outputsOf(inputs, served);
+}
+
+export async function create(inputs: NfsShareInputs): Promise<pulumi.dynamic.CreateResult> {
+  const outs = await converge(inputs);
+  return { id: `${inputs.host}:${outs.datasetGuid}`, outs };
+}
+
+export async function read(id: string, props: NfsShareOutputs): Promise<pulumi.dynamic.ReadResult> {
+  try {
+    return { id, props: await outputsOf(props) };
+  } catch (err) {
+    if (err instanceof RemoteCommandError && /does not exist/.test(err.stderr)) return { id: "", props: {} };
+    throw err;
+  }
+}
+
+export async function update(_id: string, olds: NfsShareOutputs, news: NfsShareInputs): Promise<pulumi.dynamic.UpdateResult> {
+  if (olds.dataset !== news.dataset) {
+    const moved = await inspect(news.host, news.dataset);
+    if (moved.guid !== olds.datasetGuid) await stopSharing(olds.host, olds.dataset, olds.datasetGuid); // another dataset, not a rename
+  }
+  return { outs: await converge(news) };
+}
+
+async function stopSharing(host: string, dataset: string, guid: string): Promise<void> {
+  let live: Live;
+  try {
+    live = await inspect(host, dataset);
+  } catch (err) {
+    if (err instanceof RemoteCommandError && /does not exist/.test(err.stderr)) return;
+    throw err;
+  }
+  if (live.guid !== guid) return;
+  // Inherit when the parent does not share (a clean state); otherwise say off explicitly.
+  const parent = dataset.includes("/") ? dataset.slice(0, dataset.lastIndexOf("/")) : undefined;
+  const parentShares = parent ? (await inspect(host, parent)).sharenfs !== "off" : false;
+  if (parentShares) await run(host, sh`zfs set sharenfs=off ${dataset}`, { timeoutMs: 300_000 });
+  else await run(host, sh`zfs inherit sharenfs ${dataset}`, { timeoutMs: 300_000 });
+}
+
+/** Stops the share: sharenfs off (inherited when the parent does not share) and exports settled. */
+export async function remove(_id: string, props: NfsShareOutputs): Promise<void> {
+  await stopSharing(props.host, props.dataset, props.datasetGuid);
+  await settleExports(props.host);
+}

@@ -1,0 +1,43 @@
+// Input rules shared by Delegation, NfsShare, SanoidPolicy and SyncoidPull
+// (pure): the engine's marker for values unknown at preview, host and
+// dataset names (pool roots allowed: delegations and policies often sit on
+// a pool's root dataset).
+import { HOST_NAME } from "../config";
+import { datasetNameProblem } from "../dataset/schema";
+
+export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+export const isUnknown = (v: unknown): boolean => v === UNKNOWN;
+/** True when a value, or anything inside it, is unknown (preview with outputs of resources not created yet). */
+export const hasUnknown = (v: unknown): boolean => JSON.stringify(v ?? null).includes(UNKNOWN);
+
+export interface Failure {
+  property: string;
+  reason: string;
+}
+
+export function hostProblem(host: unknown): string | undefined {
+  if (isUnknown(host)) return undefined;
+  if (typeof host !== "string" || !HOST_NAME.test(host)) return `${JSON.stringify(host)} is not a host name (lowercase letters, digits and -)`;
+  return undefined;
+}
+
+const POOL = /^[A-Za-z][A-Za-z0-9_.:-]*$/;
+
+/** Why `name` is not a filesystem name (a pool's root included), or undefined. */
+export function datasetOrPoolProblem(name: unknown): string | undefined {
+  if (isUnknown(name)) return undefined;
+  if (typeof name !== "string") return "must be a dataset name";
+  if (!name.includes("/")) {
+    if (/\s/.test(name)) return `"${name}" must not contain white space`;
+    return POOL.test(name) && name.length <= 255 ? undefined : `"${name}" is not a pool or dataset name`;
+  }
+  const p = datasetNameProblem(name);
+  return p ? `"${name}" ${p}` : undefined;
+}
+
+export const poolOf = (name: string): string => name.split("/")[0];
+
+/** Zod issues as check() failures. */
+export function zodFailures(issues: readonly { path: readonly PropertyKey[]; message: string }[]): Failure[] {
+  return issues.map((i) => ({ property: i.path.map(String).join(".") || "(inputs)", reason: i.message }));
+}
