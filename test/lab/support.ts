@@ -213,9 +213,6 @@ export async function run(host: HostName, command: string, options: RunOptions =
   stats.totalMs += ms;
   stats.commands.set(host, (stats.commands.get(host) ?? 0) + 1);
   if (process.env.ZFSLAB_VERBOSE) console.log(`[${host}] ${command} -> ${r.exitCode} (${ms} ms)`);
-  if (r.exitCode === 255 && /Host key verification failed|Connection refused|timed out/i.test(r.stderr)) {
-    throw new RemoteCommandError(host, command, r.exitCode, r.stderr, r.stdout);
-  }
   if (r.exitCode !== 0 && !options.allowFailure) {
     throw new RemoteCommandError(host, command, r.exitCode, r.stderr, r.stdout);
   }
