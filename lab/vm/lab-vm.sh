@@ -7,6 +7,12 @@ set -euo pipefail
 
 say() { echo "$(hostname): $*"; }
 
+wait_all() {
+  local pid failed=0
+  for pid in "$@"; do wait "$pid" || failed=1; done
+  return "$failed"
+}
+
 create_pool() {
   local pool=$1 disk=/dev/disk/by-id/virtio-$1
   [ -b "$disk" ] || { echo "$(hostname): no disk $disk for pool $pool" >&2; return 1; }
@@ -50,14 +56,21 @@ reset() {
   stop_activity
   exportfs -ua 2>/dev/null || true
   local pool
+  # Pools are destroyed and created concurrently: each waits on its own transaction groups.
+  local pids=()
   for pool in $(zpool list -H -o name); do
-    zpool destroy -f "$pool"
+    zpool destroy -f "$pool" &
+    pids+=($!)
   done
+  wait_all "${pids[@]}"
   reset_config
   # Created afresh, never imported: a pool a test exported must not come back with its datasets.
+  pids=()
   for pool in "$@"; do
-    create_pool "$pool"
+    create_pool "$pool" &
+    pids+=($!)
   done
+  wait_all "${pids[@]}"
   systemctl start nfs-server.service
   exportfs -ra
   say "reset: pools $(zpool list -H -o name | tr '\n' ' ')"
