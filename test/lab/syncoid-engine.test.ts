@@ -1,0 +1,216 @@
+// SanoidPolicy and SyncoidPull through the real Pulumi engine on ovh3: 40 of
+// each in one `pulumi up` with high parallelism, in files that already hold
+// the operators' own lines; then a target renamed in the same up as its pull
+// line and policy header; then the connection cut in the middle of a write.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parseIni, duplicates as iniDuplicates, settingsOf } from "../../provider/sanoid/conf";
+import { duplicateTargets, parseArgs } from "../../provider/syncoid/args";
+import { PulumiError, TestStack } from "./engine";
+import { closeConnections, out, resetLab, run, sh } from "./support";
+
+const N = 40;
+const SNAP = "autosnap_2024-03-13_00:00:01_daily";
+
+// Lines the operators wrote; they must stay byte for byte.
+const SANOID_HEAD = `# sanoid conf data - see https://github.com/jimsalterjrs/sanoid/wiki/Sanoid
+#
+# no_sanoid_checks:rpool/staging-clones:
+
+# Policy for volumes replicated from Proxmox
+[template_replicated_volumes]
+  frequently = 0
+  hourly = 10
+  daily = 10
+  monthly = 6
+  yearly = 0
+  autosnap = no
+  autoprune = yes
+`;
+const ARGS_HEAD = `# pulling from off2 (operators' notes)
+#
+# obf opf opff
+#--no-sync-snap --no-privilege-elevation --recursive ovh3operator@off2.openfoodfacts.org:zfs-hdd/obf rpool/obf
+## pulling from off1
+`;
+
+const PROGRAM = `
+import * as pulumi from "@pulumi/pulumi";
+import { Dataset, SanoidPolicy, SanoidTemplate, SyncoidPull } from "zfs-fleet-provider/src";
+
+const cfg = new pulumi.Config();
+const n = cfg.requireNumber("count");
+const hourly = cfg.get("hourly") ?? "36";
+const stage = cfg.get("stage") ?? "initial"; // initial | adopt | renamed
+const local = new SanoidTemplate("zfleet_local", { host: "ovh3", name: "zfleet_local",
+  settings: { frequently: "0", hourly: "36", daily: "30", monthly: "3", yearly: "0", autosnap: "yes", autoprune: "yes" } });
+const synced = new SanoidTemplate("zfleet_synced", { host: "ovh3", name: "zfleet_synced",
+  settings: { frequently: "0", hourly: "36", daily: "30", monthly: "3", yearly: "0", autosnap: "no", autoprune: "yes" } });
+new SanoidPolicy("pulled", { host: "ovh3", dataset: "rpool/pulled", templates: ["zfleet_synced"], recursive: "yes", processChildrenOnly: true },
+  { dependsOn: [synced] });
+let d0: pulumi.Input<string> = "rpool/pulled/d0";
+if (stage !== "initial") {
+  const ds = new Dataset("pulled-d0", { host: "ovh3", name: stage === "renamed" ? "rpool/pulled/d0-renamed" : "rpool/pulled/d0", adopt: true });
+  d0 = ds.name;
+  new SanoidPolicy("pulled-d0", { host: "ovh3", dataset: ds.name, templates: ["zfleet_synced"], settings: { hourly: "12" } }, { dependsOn: [synced] });
+}
+for (let i = 0; i < n; i++) {
+  new SanoidPolicy("p" + i, { host: "ovh3", dataset: "rpool/snap/p" + i, templates: ["zfleet_local"], recursive: "no",
+    settings: { hourly } }, { dependsOn: [local] });
+  new SyncoidPull("d" + i, { host: "ovh3", target: i === 0 ? d0 : "rpool/pulled/d" + i,
+    source: { user: "ovh3operator", host: "off2.openfoodfacts.org", dataset: "zfs-hdd/src/d" + i },
+    flags: ["--no-sync-snap", "--no-privilege-elevation"] });
+}
+`;
+
+const sanoidConf = () => out("ovh3", "cat /etc/sanoid/sanoid.conf");
+const argsConf = () => out("ovh3", "cat /etc/sanoid/syncoid-args.conf");
+const seconds = (ms: number) => Math.round(ms / 100) / 10;
+
+describe("40 policies and 40 pulls on ovh3 in one up", () => {
+  let stack: TestStack;
+
+  beforeAll(async () => {
+    await resetLab();
+    const sources = Array.from({ length: N }, (_, i) => `zfs-hdd/src/d${i}`);
+    await run("off2", sh`zfs create zfs-hdd/src && for d in ${sources}; do zfs create "$d" && echo "$d" > "/$d/name.txt"; done && zfs snapshot -r ${`zfs-hdd/src@${SNAP}`} && zfs allow -u ovh3operator hold,send zfs-hdd`);
+    const policies = Array.from({ length: N }, (_, i) => `rpool/snap/p${i}`);
+    await run("ovh3", sh`zfs create rpool/pulled && zfs create rpool/snap && for d in ${policies}; do zfs create "$d"; done`);
+    await run("ovh3", sh`cat > /etc/sanoid/sanoid.conf`, { input: SANOID_HEAD });
+    await run("ovh3", sh`cat > /etc/sanoid/syncoid-args.conf`, { input: ARGS_HEAD });
+    stack = await TestStack.create("sanoid-syncoid", ["ovh3"], PROGRAM);
+    await stack.setConfig("zfs-fleet:count", String(N));
+  });
+  afterAll(async () => {
+    await stack?.dispose();
+    await closeConnections();
+  });
+
+  it("each section and line appears exactly once and the operators' lines are untouched", async () => {
+    stack.takeCommands();
+    const started = Date.now();
+    await stack.pulumi("up", "--yes", "--skip-preview", "--parallel", "128");
+    const took = Date.now() - started;
+    const commands = stack.takeCommands().filter((c) => c.event === "command");
+    const writes = commands.filter((c) => (c.command ?? "").includes("zfs-fleet-write"));
+    console.log(`[measure] ${2 * N + 3} resources created in ${seconds(took)} s: ${commands.length} remote commands, ${writes.length} file writes`);
+
+    const conf = await sanoidConf();
+    expect(conf.startsWith(SANOID_HEAD)).toBe(true);
+    const doc = parseIni(conf);
+    expect(iniDuplicates(doc)).toEqual([]);
+    for (let i = 0; i < N; i++) expect(settingsOf(doc, `rpool/snap/p${i}`)).toEqual({ use_template: "zfleet_local", recursive: "no", hourly: "36" });
+    expect(doc.sections.map((s) => s.name).filter((s) => s.startsWith("template_")).sort()).toEqual(["template_replicated_volumes", "template_zfleet_local", "template_zfleet_synced"]);
+
+    const args = await argsConf();
+    expect(args.startsWith(ARGS_HEAD)).toBe(true);
+    const lines = parseArgs(args);
+    expect(duplicateTargets(lines)).toEqual([]);
+    expect(lines.filter((l) => l.pull?.enabled)).toHaveLength(N);
+    expect(args).toContain("\n--no-sync-snap --no-privilege-elevation ovh3operator@off2.openfoodfacts.org:zfs-hdd/src/d7 rpool/pulled/d7\n");
+    const summary = (await stack.preview("--expect-no-changes")).changeSummary;
+    expect(Object.keys(summary)).toEqual(["same"]);
+  });
+
+  it("sanoid --cron accepts the file and takes snapshots per policy", async () => {
+    const started = Date.now();
+    await run("ovh3", "sanoid --cron", { timeoutMs: 600_000 });
+    console.log(`[measure] sanoid --cron over ${N} policies: ${seconds(Date.now() - started)} s`);
+    const snaps = (await out("ovh3", "zfs list -H -o name -t snapshot -r rpool/snap")).split("\n").filter(Boolean);
+    for (let i = 0; i < N; i++) {
+      for (const period of ["hourly", "daily", "monthly"]) {
+        expect(snaps.filter((s) => s.startsWith(`rpool/snap/p${i}@autosnap_`) && s.endsWith(`_${period}`)), `p${i} ${period}`).toHaveLength(1);
+      }
+    }
+    expect(snaps.some((s) => s.endsWith("_yearly") || s.endsWith("_frequently"))).toBe(false);
+  });
+
+  it("a run of the pull service pulls all 40", async () => {
+    const started = Date.now();
+    await run("ovh3", "systemctl start syncoid.service", { timeoutMs: 1_800_000 });
+    console.log(`[measure] syncoid.service over ${N} lines: ${seconds(Date.now() - started)} s`);
+    const pulled = (await out("ovh3", "zfs list -H -o name -t snapshot -r rpool/pulled")).split("\n").filter(Boolean);
+    expect(pulled).toHaveLength(N);
+    expect(pulled).toContain(`rpool/pulled/d39@${SNAP}`);
+  });
+
+  it("renaming a target dataset updates its pull line and policy header in place, in the same up", async () => {
+    await stack.setConfig("zfs-fleet:stage", "adopt");
+    await stack.up();
+    const before = (await argsConf()).split("\n");
+    const lineNo = before.findIndex((l) => l.endsWith(" rpool/pulled/d0"));
+    const header = (await sanoidConf()).split("\n").indexOf("[rpool/pulled/d0]");
+    expect(lineNo).toBeGreaterThan(0);
+    expect(header).toBeGreaterThan(0);
+
+    await stack.setConfig("zfs-fleet:stage", "renamed");
+    const preview = await stack.preview();
+    expect(preview.steps.filter((s) => s.op !== "same").map((s) => `${s.op} ${s.urn.split("::").pop()}`).sort()).toEqual([
+      "update d0",
+      "update pulled-d0",
+      "update pulled-d0",
+    ]);
+    await stack.up();
+    expect(await out("ovh3", "zfs list -H -o name rpool/pulled/d0-renamed")).toBe("rpool/pulled/d0-renamed\n");
+    const after = (await argsConf()).split("\n");
+    expect(after[lineNo]).toBe("--no-sync-snap --no-privilege-elevation ovh3operator@off2.openfoodfacts.org:zfs-hdd/src/d0 rpool/pulled/d0-renamed");
+    expect(after.filter((l, i) => l !== before[i])).toHaveLength(1);
+    const conf = (await sanoidConf()).split("\n");
+    expect(conf[header]).toBe("[rpool/pulled/d0-renamed]");
+    expect(conf).not.toContain("[rpool/pulled/d0]");
+  });
+
+  it("cutting the connection in the middle of a write leaves the file old or new, and a rerun converges", async () => {
+    await stack.setConfig("zfs-fleet:hourly", "24");
+    const up = stack.pulumi("up", "--yes", "--skip-preview", "--parallel", "128").then(
+      () => "succeeded",
+      (e: unknown) => (e instanceof PulumiError ? "failed" : Promise.reject(e)),
+    );
+    // The write script runs for a second or two (sanoid checks the new file): cut the provider's
+    // connection then, by killing the sshd process that serves it.
+    let settled = false;
+    void up.then(() => (settled = true));
+    let killed: string | undefined;
+    while (!settled && !killed) {
+      const r = await run(
+        "ovh3",
+        `pid=$(pgrep -f 'zfs-fleet-writ[e] /etc/sanoid/sanoid.conf' | head -1); [ -n "$pid" ] || exit 1
+         p=$pid; while [ "$p" -gt 1 ] && [ "$(ps -o comm= -p "$p")" != sshd ]; do p=$(ps -o ppid= -p "$p" | tr -d ' '); done
+         [ "$p" -gt 1 ] && kill -9 "$p" && echo "$p"`,
+        { allowFailure: true },
+      );
+      if (r.exitCode === 0) killed = r.stdout.trim();
+    }
+    const outcome = await up;
+    expect(killed, "the write finished before it could be cut").toBeDefined();
+    console.log(`[measure] cut the provider's ssh session (sshd pid ${killed}) mid-write; that up ${outcome}`);
+    const conf = await sanoidConf();
+    const doc = parseIni(conf);
+    expect(conf.startsWith(SANOID_HEAD)).toBe(true);
+    expect(iniDuplicates(doc)).toEqual([]);
+    const values = new Set(Array.from({ length: N }, (_, i) => settingsOf(doc, `rpool/snap/p${i}`)?.hourly));
+    expect(values.size).toBe(1); // all old or all new: the 40 edits went in one write, which is atomic
+    expect(await out("ovh3", "ls -a /etc/sanoid")).not.toMatch(/\.sanoid\.conf\.zfs-fleet\.\w+\n/);
+
+    await stack.up();
+    const final = parseIni(await sanoidConf());
+    for (let i = 0; i < N; i++) expect(settingsOf(final, `rpool/snap/p${i}`)?.hourly).toBe("24");
+    expect((await stack.preview("--expect-no-changes")).changeSummary).not.toHaveProperty("update");
+    await run("ovh3", "sanoid --cron --readonly", { timeoutMs: 600_000 });
+  });
+
+  it.each([
+    ["a key sanoid does not know", `new SanoidPolicy("bad", { host: "ovh3", dataset: "rpool/snap", settings: { frobnicate: "1" } });`, /"frobnicate" is not a sanoid setting/],
+    ["a value that starts a new section", `new SanoidPolicy("bad", { host: "ovh3", dataset: "rpool/snap", settings: { hourly: "1\\n[rpool]" } });`, /one line/],
+    ["a flag with white space", `new SyncoidPull("bad", { host: "ovh3", target: "rpool/x", source: { dataset: "rpool/snap" }, flags: ["--sendoptions=Lc e"] });`, /white space/],
+    ["an unknown flag", `new SyncoidPull("bad", { host: "ovh3", target: "rpool/x", source: { dataset: "rpool/snap" }, flags: ["--frobnicate"] });`, /not a syncoid option/],
+    ["a '#' in an identifier", `new SyncoidPull("bad", { host: "ovh3", target: "rpool/x", source: { dataset: "rpool/snap" }, flags: ["--identifier=a#b"] });`, /'#'/],
+  ])("refuses %s at preview, running no remote command", async (_what, extra, why) => {
+    await stack.program(PROGRAM + extra);
+    stack.takeCommands();
+    const err = await stack.preview().catch((e: unknown) => e);
+    await stack.program(PROGRAM);
+    expect(err).toBeInstanceOf(PulumiError);
+    expect(`${(err as PulumiError).stdout}\n${(err as PulumiError).stderr}`).toMatch(why);
+    expect(stack.takeCommands().filter((c) => c.event === "command")).toEqual([]);
+  });
+});
