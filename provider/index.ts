@@ -1,21 +1,26 @@
-// The provider's public face. The program imports the resource classes; the
-// dynamic-provider host loads the compiled form of this module by package
-// name (see shim.ts) and calls `configure` and `providers[kind]`.
+// The provider's public face, in two roles:
+//
+// - The Pulumi program (ts-node, the TypeScript sources) imports the resource
+//   classes from here: `import { Dataset } from "./provider"`.
+// - The dynamic-provider host loads the compiled form of this module by
+//   package name (`require("zfs-fleet-provider")`, see shim.ts) and calls
+//   `configure(get)` once per process and `providers[kind].<method>(...)`.
+//
+// A resource kind K is served by the module in KINDS below: it exports the
+// lifecycle functions `check, diff, create, read, update, remove` with the
+// signatures of pulumi.dynamic.ResourceProvider (`remove` is `delete`, a
+// reserved word). Modules are loaded on first use, so the provider process
+// loads only the kinds the stack has, and a kind still being written does not
+// stop the others.
+import type * as pulumi from "@pulumi/pulumi";
 import { ConfigError, hostTable } from "./config";
-import * as dataset from "./dataset/provider";
-import * as delegation from "./delegation/provider";
-import * as nfsShare from "./nfs/provider";
-import * as sanoidPolicy from "./sanoid/provider";
-import * as syncoidPull from "./syncoid/provider";
+import type { Kind } from "./shim";
 import { configureHosts } from "./transport";
 
 export { Dataset, type DatasetArgs } from "./dataset";
-export { Delegation, type DelegationArgs } from "./delegation";
-export { NfsShare, type NfsShareArgs } from "./nfs";
-export { SanoidPolicy, SanoidTemplate, type SanoidPolicyArgs, type SanoidTemplateArgs } from "./sanoid";
-export { SyncoidPull, type SyncoidPullArgs } from "./syncoid";
-export { stats } from "./transport";
+export { stats, type HostStats } from "./transport";
 
+/** From the shims' configure: the stack's config, read by key without the `zfs-fleet:` namespace. */
 export function configure(get: (key: string) => unknown): void {
   try {
     configureHosts(hostTable(get));
@@ -25,17 +30,43 @@ export function configure(get: (key: string) => unknown): void {
   }
 }
 
-export const providers = {
-  Dataset: {
-    check: dataset.check,
-    diff: dataset.diff,
-    create: dataset.create,
-    read: dataset.read,
-    update: dataset.update,
-    delete: dataset.remove,
-  },
-  Delegation: { check: delegation.check, diff: delegation.diff, create: delegation.create, read: delegation.read, update: delegation.update, delete: delegation.remove },
-  NfsShare: { check: nfsShare.check, diff: nfsShare.diff, create: nfsShare.create, read: nfsShare.read, update: nfsShare.update, delete: nfsShare.remove },
-  SanoidPolicy: { check: sanoidPolicy.check, diff: sanoidPolicy.diff, create: sanoidPolicy.create, read: sanoidPolicy.read, update: sanoidPolicy.update, delete: sanoidPolicy.remove },
-  SyncoidPull: { check: syncoidPull.check, diff: syncoidPull.diff, create: syncoidPull.create, read: syncoidPull.read, update: syncoidPull.update, delete: syncoidPull.remove },
+type Lifecycle = Required<Omit<pulumi.dynamic.ResourceProvider, "configure">>;
+
+const KINDS: Record<Kind, string> = {
+  Dataset: "./dataset/provider",
+  Delegation: "./delegation/provider",
+  NfsShare: "./nfs/provider",
+  SanoidPolicy: "./sanoid/provider",
+  SyncoidPull: "./syncoid/provider",
 };
+
+const loaded = new Map<Kind, Lifecycle>();
+
+function lifecycle(kind: Kind): Lifecycle {
+  let impl = loaded.get(kind);
+  if (!impl) {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const m = require(KINDS[kind]);
+    for (const fn of ["check", "diff", "create", "read", "update", "remove"]) {
+      if (typeof m[fn] !== "function") throw new Error(`provider ${KINDS[kind]} does not export ${fn}() for ${kind}`);
+    }
+    impl = { check: m.check, diff: m.diff, create: m.create, read: m.read, update: m.update, delete: m.remove };
+    loaded.set(kind, impl);
+  }
+  return impl;
+}
+
+/** The implementation of each resource kind, as the shims call it. */
+export const providers = Object.fromEntries(
+  (Object.keys(KINDS) as Kind[]).map((kind) => [
+    kind,
+    {
+      check: (olds: any, news: any) => lifecycle(kind).check(olds, news),
+      diff: (id: string, olds: any, news: any) => lifecycle(kind).diff(id, olds, news),
+      create: (inputs: any) => lifecycle(kind).create(inputs),
+      read: (id: string, props: any) => lifecycle(kind).read(id, props),
+      update: (id: string, olds: any, news: any) => lifecycle(kind).update(id, olds, news),
+      delete: (id: string, props: any) => lifecycle(kind).delete(id, props),
+    } satisfies Lifecycle,
+  ]),
+) as Record<Kind, Lifecycle>;

@@ -5,8 +5,24 @@
 // the compiled provider by package name (`zfs-fleet-provider`, the npm
 // file: dependency on this folder, built by `make build`) and forwards the
 // call to the implementation registered under `kind`. State stays small, the
-// code that runs is the checked-out one, and `diff` ignores `__provider`, so
-// a change of provider code alone never shows as a change in a preview.
+// code that runs is the checked-out one (also for deletes, which Pulumi runs
+// with the provider stored in the old state), and a kind's `diff` ignores
+// `__provider`, so a change of provider code alone never shows in a preview.
+//
+// Using it for a new resource kind K:
+//   1. add K to `Kind` below and its lifecycle module to KINDS in index.ts;
+//   2. the module (provider/<dir>/provider.ts) exports check, diff, create,
+//      read, update, remove with pulumi.dynamic.ResourceProvider's signatures;
+//      check and diff make no remote call; diff returns `changes: false` when
+//      only `__provider` differs;
+//   3. the resource class: `class K extends pulumi.dynamic.Resource`, calling
+//      `super(shimFor("K"), name, {...args, <outputs>: undefined}, opts, "zfs", "K")`.
+// The stack's config reaches the transport through `configure` (see
+// config.ts): hosts and credentials never enter inputs, outputs or state.
+//
+// Keep this file free of imports other than types: whatever it references is
+// serialized with it, and any change here changes `__provider` of every
+// resource (harmless, since diff ignores it, but noisy in `stack export`).
 import type * as pulumi from "@pulumi/pulumi";
 
 export type Kind = "Dataset" | "Delegation" | "NfsShare" | "SanoidPolicy" | "SyncoidPull";

@@ -22,13 +22,22 @@ export interface PoolFacts {
   byGuid: Map<string, DatasetFacts>;
 }
 
-/** Parses `zfs get -Hp -o name,property,value,source` output (tab separated). */
+/**
+ * Parses `zfs get -Hp -o name,property,value,source` output: one line per
+ * dataset and property, tab separated. A user property's value may itself
+ * hold tabs (set by hand), so the value is everything between the second
+ * field and the last; a line broken by a newline inside such a value is
+ * skipped rather than failing the whole pool.
+ */
 export function parseZfsGet(output: string): PoolFacts {
   const byName = new Map<string, DatasetFacts>();
   for (const line of output.split("\n")) {
-    if (!line) continue;
-    const [name, property, value, source] = line.split("\t");
-    if (source === undefined) throw new Error(`unexpected zfs get line: ${JSON.stringify(line)}`);
+    const fields = line.split("\t");
+    if (fields.length < 4) continue;
+    const name = fields[0];
+    const property = fields[1];
+    const source = fields[fields.length - 1];
+    const value = fields.slice(2, -1).join("\t");
     let ds = byName.get(name);
     if (!ds) byName.set(name, (ds = { name, guid: "", type: "", properties: {} }));
     if (property === "guid") ds.guid = value;

@@ -3,8 +3,8 @@
 // an update (`zfs rename`), never a replacement. check and diff are pure.
 import type * as pulumi from "@pulumi/pulumi";
 import { RemoteCommandError, run, sh } from "../transport";
-import { type DatasetFacts, invalidate, poolFacts } from "./inventory";
-import { type DatasetInputs, checkInputs, poolOf } from "./schema";
+import { type DatasetFacts, type PoolFacts, invalidate, poolFacts } from "./inventory";
+import { type DatasetInputs, checkInputs, poolOf, sameValue } from "./schema";
 
 export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 const isUnknown = (v: unknown) => v === UNKNOWN;
@@ -31,9 +31,16 @@ const SETTINGS = ["createParents", "onDelete", "destroyRecursive", "adopt"] as c
 
 export async function diff(_id: string, olds: DatasetOutputs, news: DatasetInputs): Promise<pulumi.dynamic.DiffResult> {
   const replaces: string[] = [];
-  if (olds.host !== news.host) replaces.push("host");
+  if (!isUnknown(news.host) && olds.host !== news.host) replaces.push("host");
   if (!isUnknown(news.name) && poolOf(olds.name) !== poolOf(news.name)) replaces.push("name");
   const renamed = olds.name !== news.name;
+  if (renamed && !isUnknown(news.name) && replaces.length === 0 && news.name.startsWith(`${olds.name}/`)) {
+    throw new Error(
+      `Dataset ${olds.name}: cannot move it to ${news.name}, inside itself (ZFS refuses to rename a dataset under its own ` +
+        `descendant). Move it to a temporary name first, or create the new parent as its own Dataset.`,
+    );
+  }
+  if (replaces.length > 0) guardReplacement(olds, news, replaces);
   const propsChanged = !sameProperties(olds.properties ?? {}, news.properties ?? {});
   // A change of the provider's own code (__provider) alone is not a change.
   const settingsChanged = SETTINGS.some((k) => olds[k] !== news[k]);
@@ -41,9 +48,29 @@ export async function diff(_id: string, olds: DatasetOutputs, news: DatasetInput
   return { changes, replaces, deleteBeforeReplace: false };
 }
 
+/**
+ * ZFS cannot move a dataset to another pool or host: that is a new, empty
+ * dataset, and the old one then goes through its (old) deletion policy. With
+ * `destroy` that loses the data with no copy anywhere, so preview refuses;
+ * otherwise the old dataset stays and the preview's diagnostics say so.
+ */
+function guardReplacement(olds: DatasetOutputs, news: DatasetInputs, replaces: string[]): void {
+  const where = replaces.includes("host") ? `host ${olds.host} to host ${news.host}` : `pool ${poolOf(olds.name)} to pool ${poolOf(news.name)}`;
+  const what = `Dataset ${olds.host}:${olds.name} -> ${news.host}:${news.name}: moving from ${where} is not a rename ZFS can do`;
+  const policy = olds.onDelete ?? "retain";
+  if (policy === "destroy") {
+    throw new Error(
+      `${what}; it would create an empty ${news.name} and then destroy ${olds.name} (its onDelete is "destroy"), data and all. ` +
+        `Copy the data first (syncoid or zfs send), or set onDelete to "retain" or "renameAside" and run up before moving it.`,
+    );
+  }
+  const kept = policy === "renameAside" ? `renamed aside to ${olds.name}-removed-<date>` : "left in place with its data (onDelete: retain)";
+  console.error(`warning: ${what}: ${news.host}:${news.name} is created empty and ${olds.host}:${olds.name} is ${kept}; copy the data yourself (syncoid or zfs send).`);
+}
+
 function sameProperties(a: Record<string, string>, b: Record<string, string>): boolean {
   const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
-  return [...keys].every((k) => a[k] === b[k]);
+  return [...keys].every((k) => a[k] === b[k] || (a[k] !== undefined && b[k] !== undefined && !isUnknown(b[k]) && sameValue(k, b[k], a[k])));
 }
 
 /** Finds the dataset by guid in its pool: it may have moved with a parent or been renamed by hand. */
@@ -51,7 +78,7 @@ async function locate(host: string, pool: string, guid: string): Promise<Dataset
   return (await poolFacts(host, pool)).byGuid.get(guid);
 }
 
-function outputsOf(inputs: DatasetInputs, facts: DatasetFacts, adoptedDifferences: string[] = []): DatasetOutputs {
+export function outputsOf(inputs: DatasetInputs, facts: DatasetFacts, adoptedDifferences: string[] = []): DatasetOutputs {
   const managed = Object.keys(inputs.properties ?? {});
   const properties: Record<string, string> = {};
   const effective: Record<string, { value: string; source: string }> = {};
@@ -60,7 +87,12 @@ function outputsOf(inputs: DatasetInputs, facts: DatasetFacts, adoptedDifference
     if (!p) continue;
     effective[key] = { value: p.value, source: p.source };
     // Managed means set on the dataset itself: an inherited value is drift.
-    if (p.source === "local" || p.source === "received") properties[key] = p.value;
+    // The program's spelling is kept when it means the host's value (10G for
+    // 10737418240), so an unchanged program previews as unchanged.
+    if (p.source === "local" || p.source === "received") {
+      const wanted = inputs.properties[key];
+      properties[key] = wanted !== undefined && sameValue(key, wanted, p.value) ? wanted : p.value;
+    }
   }
   return {
     ...inputs,
@@ -74,27 +106,36 @@ function outputsOf(inputs: DatasetInputs, facts: DatasetFacts, adoptedDifference
   };
 }
 
-/** User properties read back in `zfs get -p` form; sizes come back in bytes. */
+/** True when the host does not have `key` set to `wanted` on the dataset itself. */
 function differs(facts: DatasetFacts, key: string, wanted: string): boolean {
   const p = facts.properties[key];
-  return !p || p.value !== wanted || (p.source !== "local" && p.source !== "received");
+  return !p || !sameValue(key, wanted, p.value) || (p.source !== "local" && p.source !== "received");
 }
 
 export async function create(inputs: DatasetInputs): Promise<pulumi.dynamic.CreateResult> {
   const { host, name } = inputs;
   const pool = poolOf(name);
-  const existing = (await poolFacts(host, pool)).byName.get(name);
+  let facts = await poolFacts(host, pool);
+  const existing = facts.byName.get(name);
   if (existing) {
     if (!inputs.adopt) {
       throw new Error(
-        `${host}: dataset ${name} already exists (guid ${existing.guid}). Set adopt: true to take it over as it is; ` +
-          `the import option does not work for dynamic providers.`,
+        `${host}: dataset ${name} already exists (guid ${existing.guid}). Set adopt: true to take it over as it is ` +
+          `(the import option does not work for dynamic providers); if another Dataset renames it away in this update, ` +
+          `give this one dependsOn that Dataset.`,
       );
     }
     const differences = Object.entries(inputs.properties)
       .filter(([k, v]) => differs(existing, k, v))
       .map(([k, v]) => `${k}: host has ${existing.properties[k]?.value ?? "(unset)"} (${existing.properties[k]?.source ?? "-"}), program wants ${v}`);
     return { id: existing.guid, outs: outputsOf(inputs, existing, differences) };
+  }
+  if (!inputs.createParents) {
+    // The parent may be another Dataset of this update, created or moved in
+    // parallel when the program did not order them.
+    facts = await waitFor(host, pool, (f) => (f.byName.has(parentOf(name)) ? true : undefined), () =>
+      new Error(`${host}: cannot create ${name}: its parent ${parentOf(name)} does not exist. Create the parent first (a Dataset this one dependsOn) or set createParents: true.`),
+    ).then(() => poolFacts(host, pool));
   }
   const props = Object.entries(inputs.properties).flatMap(([k, v]) => ["-o", `${k}=${v}`]);
   const parents = inputs.createParents ? ["-p"] : [];
@@ -124,8 +165,7 @@ export async function update(id: string, olds: DatasetOutputs, news: DatasetInpu
     throw new Error(`${host}: dataset ${olds.name} (guid ${id}) is not in pool ${pool} any more; run pulumi refresh`);
   }
   if (current.name !== news.name) {
-    await renameTo(host, current, news);
-    invalidate(host);
+    await renameTo(host, id, news);
     current = await locate(host, pool, id);
     if (!current) throw new Error(`${host}: dataset guid ${id} vanished during its rename to ${news.name}`);
   }
@@ -142,30 +182,70 @@ export async function update(id: string, olds: DatasetOutputs, news: DatasetInpu
   return { outs: outputsOf(news, after) };
 }
 
-async function renameTo(host: string, current: DatasetFacts, news: DatasetInputs): Promise<void> {
-  const pool = poolOf(news.name);
-  // The target may be held by a dataset that another resource is renaming
-  // away in the same update (a swap): wait for it, whatever order the engine
-  // started the two renames in.
+const parentOf = (name: string): string => name.slice(0, name.lastIndexOf("/"));
+
+/**
+ * Polls the pool (re-read every 2 s) until `ready` answers, or fails with
+ * `timeout()` after SWAP_WAIT_MS. For steps of one update the engine may run
+ * in either order: a rename into a name another rename frees, into a parent
+ * another Dataset creates or moves.
+ */
+async function waitFor<T>(host: string, pool: string, ready: (f: PoolFacts) => T | undefined, timeout: (f: PoolFacts) => Error): Promise<T> {
   const deadline = Date.now() + SWAP_WAIT_MS;
   for (;;) {
-    const occupant = (await poolFacts(host, pool)).byName.get(news.name);
-    if (!occupant) break;
-    if (Date.now() > deadline) {
-      throw new Error(
-        `${host}: cannot rename ${current.name} to ${news.name}: another dataset (guid ${occupant.guid}) still holds that name ` +
-          `after ${SWAP_WAIT_MS / 1000} s. If the program renames it away in the same update (a swap), ` +
-          `that rename must not wait for this one: give this Dataset dependsOn the Dataset that moves ${news.name} away.`,
-      );
-    }
+    const facts = await poolFacts(host, pool);
+    const answer = ready(facts);
+    if (answer !== undefined) return answer;
+    if (Date.now() >= deadline) throw timeout(facts);
     await new Promise((r) => setTimeout(r, 2_000));
     invalidate(host);
   }
+}
+
+/**
+ * Renames the dataset with guid `guid` to `news.name`, found by guid each
+ * time: it may have moved with its parent meanwhile (then it is already in
+ * place), and the name it goes to may still be held by a dataset that another
+ * resource is renaming away (a swap), or its new parent may not exist yet.
+ */
+async function renameTo(host: string, guid: string, news: DatasetInputs): Promise<void> {
+  const pool = poolOf(news.name);
+  const parent = parentOf(news.name);
+  const from = await waitFor(
+    host,
+    pool,
+    (f): string | null | undefined => {
+      const self = f.byGuid.get(guid);
+      if (!self) throw new Error(`${host}: dataset guid ${guid} is not in pool ${pool} any more; run pulumi refresh`);
+      if (self.name === news.name) return null; // moved there with its parent
+      if (f.byName.has(news.name)) return undefined; // a swap: wait for the other rename
+      if (!news.createParents && !f.byName.has(parent)) return undefined; // the parent is still to come
+      return self.name;
+    },
+    (f) => {
+      const self = f.byGuid.get(guid);
+      const occupant = f.byName.get(news.name);
+      if (occupant) {
+        return new Error(
+          `${host}: cannot rename ${self?.name} to ${news.name}: another dataset (guid ${occupant.guid}) still holds that name ` +
+            `after ${SWAP_WAIT_MS / 1000} s. If the program renames it away in the same update (a swap), ` +
+            `that rename must not wait for this one: give this Dataset dependsOn the Dataset that moves ${news.name} away.`,
+        );
+      }
+      return new Error(
+        `${host}: cannot rename ${self?.name} to ${news.name}: its new parent ${parent} does not exist after ${SWAP_WAIT_MS / 1000} s. ` +
+          `Create it as a Dataset this one dependsOn, or set createParents: true.`,
+      );
+    },
+  );
+  if (from === null) return;
   const parents = news.createParents ? ["-p"] : [];
   try {
-    await run(host, sh`zfs rename ${parents} ${current.name} ${news.name}`);
+    await run(host, sh`zfs rename ${parents} ${from} ${news.name}`);
   } catch (err) {
-    throw explain(err, current.name, news.name);
+    throw explain(err, from, news.name);
+  } finally {
+    invalidate(host);
   }
 }
 

@@ -64,7 +64,8 @@ export const NATIVE_PROPERTIES: Record<string, { rule: Rule; hint: string }> = {
   quota: { rule: SIZE, hint: "a size (e.g. 10G) or none" },
   refquota: { rule: SIZE, hint: "a size (e.g. 10G) or none" },
   reservation: { rule: SIZE, hint: "a size (e.g. 10G) or none" },
-  refreservation: { rule: /^(none|auto|\d+(\.\d+)?[KMGTPE]?B?)$/i, hint: "a size, auto or none" },
+  // `auto` is for volumes, and reads back as a number that could never match.
+  refreservation: { rule: SIZE, hint: "a size (e.g. 10G) or none" },
   mountpoint: { rule: /^(none|legacy|\/[A-Za-z0-9_.:@+\/-]*)$/, hint: "an absolute path, none or legacy" },
   snapdir: { rule: ["hidden", "visible"], hint: "hidden or visible" },
   xattr: { rule: ["on", "off", "sa", "dir"], hint: "on, off, sa or dir" },
@@ -100,6 +101,37 @@ const NOT_HERE: Record<string, string> = {
   utf8only: "can only be chosen when the dataset is created, which this resource does not support yet",
   volsize: "applies to volumes; a Dataset is a filesystem",
 };
+
+/** Properties `zfs get -p` reports in bytes, and `none` as 0. */
+const SIZE_PROPERTIES = new Set(["quota", "refquota", "reservation", "refreservation", "recordsize", "special_small_blocks"]);
+const SUFFIX = "KMGTPE";
+
+/** Old spellings ZFS accepts and reports under their current name. */
+const ALIASES: Record<string, Record<string, string>> = {
+  acltype: { posixacl: "posix", noacl: "off" },
+};
+
+/**
+ * The form `zfs get -Hp` reports a value in, so that the program's `10G` and
+ * the host's `10737418240` compare equal (otherwise every preview would show
+ * a change that is not one).
+ */
+export function canonicalValue(key: string, value: string): string {
+  if (SIZE_PROPERTIES.has(key)) {
+    if (value.toLowerCase() === "none") return "0";
+    const m = value.match(/^(\d+(?:\.\d+)?)([KMGTPE]?)B?$/i);
+    if (m) {
+      const exp = m[2] ? SUFFIX.indexOf(m[2].toUpperCase()) + 1 : 0;
+      return String(Math.round(Number(m[1]) * 1024 ** exp));
+    }
+    return value;
+  }
+  return ALIASES[key]?.[value] ?? value;
+}
+
+/** True when the program's value and the host's value mean the same setting. */
+export const sameValue = (key: string, wanted: string, actual: string): boolean =>
+  wanted === actual || canonicalValue(key, wanted) === canonicalValue(key, actual);
 
 const USER_PROPERTY = /^[a-z0-9_.-]+:[a-z0-9_.:-]+$/;
 

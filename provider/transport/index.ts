@@ -1,17 +1,40 @@
-// The one way this provider touches a host.
+// The one way this provider touches a host. API (stable; other resources build on it):
 //
-//   configureHosts(table)                       from the provider's configure()
-//   await run(host, sh`zfs rename ${a} ${b}`)   every remote command, quoted by `sh`
-//   await run(host, cmd, { stdin, idempotent: true, timeoutMs })
-//   stats()                                     commands and connections per host
+//   import { run, sh, and, Secret, RemoteCommandError, ConnectionError } from "../transport";
+//
+//   const r = await run(host, sh`zfs get -Hp -o value guid ${name}`, { idempotent: true });
+//   r.stdout, r.stderr, r.exitCode
+//   await run(host, sh`tee ${path}`, { stdin: content })          // content on standard input
+//   await run(host, sh`zfs list ${name}`, { okExitCodes: [1] })   // "not found" is an answer
+//   await run(host, and(sh`zfs create ${a}`, sh`zfs set ${kv} ${a}`))
+//   sh`echo ${new Secret(token)}`        // quoted in the command, '[secret]' in logs and errors
+//   stats()                               // { [host]: { connections, commands, failures, millis } }
+//
+// - `host` is the logical name of `zfs-fleet:hosts` (the provider's configure
+//   fills the table through configureHosts); an unknown name fails with a
+//   ConnectionError listing the known ones.
+// - Commands are ShellCommands built with the `sh` tag (sh.ts): every
+//   interpolated value is one quoted word, arrays several words. There is no
+//   other way to build one: no string concatenation of commands.
+// - RunOptions: `idempotent` (sent again on a new connection if the
+//   connection dropped before an answer; others are never sent twice),
+//   `timeoutMs` (default 120 s, env ZFSFLEET_TIMEOUT_MS), `stdin`,
+//   `okExitCodes`.
+// - Errors: a command that ran and failed, timed out or lost its connection
+//   rejects with RemoteCommandError {host, command (redacted), exitCode (null
+//   when none came back), stderr}. Not getting a connection rejects with
+//   ConnectionError, or HostKeyError (hostkey.ts) when the host's key is not
+//   the pinned one: nothing is sent to such a host.
+// - With `sudo: true` for the host, the command runs as `sudo -n sh -c '<cmd>'`.
 //
 // Connections are pooled per host for the whole provider process (all the
-// resources of one engine operation share it), kept alive, and verified
-// against the pinned host key. `run` is the single choke point: it logs the
-// command (secrets redacted), times it, counts it per host, and turns a
-// non-zero exit into a RemoteCommandError carrying host, command, exit code
-// and stderr. Commands marked idempotent are retried once on a new
-// connection when the old one dropped; others are never sent twice.
+// resources of one engine operation share them, via globalThis), kept alive,
+// at most ZFSFLEET_MAX_CHANNELS (8) commands at once per host (OpenSSH's
+// MaxSessions is 10), and verified against the pinned host key. `run` is the
+// single choke point: it logs each command (redacted) with its time and exit
+// code to ZFSFLEET_LOG_FILE, counts it per host, and appends one JSON line per
+// connection and command to ZFSFLEET_STATS_FILE when set, so tests and
+// benchmarks driving the real engine can count round trips from outside.
 import { appendFileSync } from "node:fs";
 import type { Client, ClientChannel } from "ssh2";
 import type { HostConnection, HostTable } from "../config";
@@ -30,6 +53,8 @@ export interface RunOptions {
   /** Exit codes that are not failures (e.g. 1 for "not found" probes). */
   okExitCodes?: readonly number[];
 }
+
+const DEFAULT_TIMEOUT_MS = Number(process.env.ZFSFLEET_TIMEOUT_MS ?? 120_000);
 
 export interface RunResult {
   stdout: string;
@@ -74,10 +99,34 @@ interface TransportState {
   hosts: HostTable;
   pool: Map<string, Promise<Client>>;
   stats: Map<string, HostStats>;
+  /** Per host: channels in use on its connection, and callers waiting for one. */
+  channels: Map<string, { busy: number; waiting: (() => void)[] }>;
 }
 const STATE_KEY = Symbol.for("zfs-fleet.transport");
 const state: TransportState = ((globalThis as Record<symbol, unknown>)[STATE_KEY] as TransportState) ??
-  ((globalThis as Record<symbol, unknown>)[STATE_KEY] = { hosts: {}, pool: new Map(), stats: new Map() });
+  ((globalThis as Record<symbol, unknown>)[STATE_KEY] = { hosts: {}, pool: new Map(), stats: new Map(), channels: new Map() });
+state.channels ??= new Map(); // a state object left by an older copy of this module
+
+// OpenSSH refuses more than MaxSessions (10 by default) channels on one
+// connection; ssh2 reports the refusal like a broken connection. The engine
+// runs many resources of a host at once, so commands queue for a channel.
+const MAX_CHANNELS = Number(process.env.ZFSFLEET_MAX_CHANNELS ?? 8);
+
+async function acquireChannel(host: string): Promise<() => void> {
+  let c = state.channels.get(host);
+  if (!c) state.channels.set(host, (c = { busy: 0, waiting: [] }));
+  const slot = c;
+  if (slot.busy >= MAX_CHANNELS) await new Promise<void>((resolve) => slot.waiting.push(resolve));
+  else slot.busy++;
+  let released = false;
+  return () => {
+    if (released) return;
+    released = true;
+    const next = slot.waiting.shift();
+    if (next) next(); // the slot passes on to the next caller, busy unchanged
+    else slot.busy--;
+  };
+}
 
 export function configureHosts(table: HostTable): void {
   for (const [name, conn] of Object.entries(table)) {
@@ -188,29 +237,46 @@ function dropIfCurrent(host: string, client: Client): void {
 }
 
 function exec(client: Client, text: string, opts: RunOptions): Promise<RunResult & { lost: boolean }> {
+  const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   return new Promise((resolve, reject) => {
     client.exec(text, (err: Error | undefined, stream: ClientChannel) => {
       if (err) {
+        // Not sent: the connection is gone (or refused a channel), so the command never ran.
         resolve({ stdout: "", stderr: err.message, exitCode: -1, lost: true });
         return;
       }
       let stdout = "";
       let stderr = "";
       let exitCode: number | null = null;
+      let signal: string | undefined;
       const timer = setTimeout(() => {
         stream.close();
-        reject(new Error(`timed out after ${opts.timeoutMs ?? 120_000} ms`));
-      }, opts.timeoutMs ?? 120_000);
+        reject(new TimeoutError(timeoutMs));
+      }, timeoutMs);
       stream.on("data", (d: Buffer) => (stdout += d.toString("utf8")));
       stream.stderr.on("data", (d: Buffer) => (stderr += d.toString("utf8")));
-      stream.on("exit", (code: number | null) => (exitCode = code));
+      stream.on("exit", (code: number | null, sig?: string) => {
+        exitCode = code;
+        signal = sig ?? undefined;
+      });
       stream.on("close", () => {
         clearTimeout(timer);
+        if (exitCode === null && signal) {
+          // Killed on the host: it ran, so it is a failure, not a lost connection.
+          resolve({ stdout, stderr: `${stderr}killed by signal ${signal}`, exitCode: 128, lost: false });
+          return;
+        }
         resolve({ stdout, stderr, exitCode: exitCode ?? -1, lost: exitCode === null });
       });
       stream.end(opts.stdin ?? "");
     });
   });
+}
+
+class TimeoutError extends Error {
+  constructor(ms: number) {
+    super(`no answer within ${ms} ms (timeoutMs); the command may still be running on the host`);
+  }
 }
 
 /** Runs one command on a host: the choke point every remote command goes through. */
@@ -222,20 +288,28 @@ export async function run(host: string, cmd: ShellCommand, opts: RunOptions = {}
   const attempts = opts.idempotent ? 2 : 1;
   for (let attempt = 1; ; attempt++) {
     const client = await connect(host);
+    const release = await acquireChannel(host);
     const started = Date.now();
     c.commands++;
     let result: RunResult & { lost: boolean };
     try {
       result = await exec(client, text, opts);
     } catch (err) {
+      const ms = Date.now() - started;
       c.failures++;
-      dropConnection(host);
+      c.millis += ms;
+      record({ host, event: "command", command: shown, ms, exit: null, error: (err as Error).message });
+      log(`${host}: ${shown} -> ${(err as Error).message}`);
+      // Only this command's channel was closed: the connection may carry
+      // other commands, and keepalive notices a dead one by itself.
       throw new RemoteCommandError(host, shown, null, (err as Error).message);
+    } finally {
+      release();
     }
     const ms = Date.now() - started;
     c.millis += ms;
-    record({ host, event: "command", command: shown, ms, exit: result.exitCode });
-    log(`${host}: ${shown} -> exit ${result.exitCode} in ${ms} ms`);
+    record({ host, event: "command", command: shown, ms, exit: result.lost ? null : result.exitCode });
+    log(`${host}: ${shown} -> ${result.lost ? "connection lost" : `exit ${result.exitCode}`} in ${ms} ms`);
     if (result.lost) {
       dropConnection(host);
       if (attempt < attempts) continue;

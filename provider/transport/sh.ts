@@ -63,8 +63,11 @@ export function sh(strings: TemplateStringsArray, ...values: Part[]): ShellComma
   let redacted = strings[0];
   values.forEach((value, i) => {
     const [t, r] = render(value);
-    text += t + strings[i + 1];
-    redacted += r + strings[i + 1];
+    let next = strings[i + 1];
+    // An empty list (no flags) leaves no double space behind in logs.
+    if (t === "" && Array.isArray(value) && text.endsWith(" ") && next.startsWith(" ")) next = next.slice(1);
+    text += t + next;
+    redacted += r + next;
   });
   return new ShellCommand(text, redacted);
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { checkInputs, datasetNameProblem, propertyProblem } from "../../provider/dataset/schema";
+import { canonicalValue, checkInputs, datasetNameProblem, propertyProblem } from "../../provider/dataset/schema";
 import { UNKNOWN, diff } from "../../provider/dataset/provider";
 
 const isUnknown = (v: unknown) => v === UNKNOWN;
@@ -115,5 +115,69 @@ describe("diff: a rename is an update, another pool a replacement", () => {
   it("a change of the provider's code alone is no change", async () => {
     const withProvider = { ...olds, __provider: "new code" } as typeof olds;
     expect((await diff("1", { ...olds, __provider: "old code" } as typeof olds, withProvider)).changes).toBe(false);
+  });
+});
+
+describe("values compare as ZFS reads them back", () => {
+  it.each([
+    ["quota", "10G", "10737418240"],
+    ["quota", "1.5G", "1610612736"],
+    ["quota", "none", "0"],
+    ["refquota", "512M", "536870912"],
+    ["recordsize", "128K", "131072"],
+    ["recordsize", "1M", "1048576"],
+    ["acltype", "posixacl", "posix"],
+    ["compression", "lz4", "lz4"],
+  ])("%s=%s is the host's %s", (k, wanted, actual) => {
+    expect(canonicalValue(k, wanted)).toBe(canonicalValue(k, actual));
+  });
+  it("a real difference stays one", () => {
+    expect(canonicalValue("quota", "10G")).not.toBe(canonicalValue("quota", "10737418241"));
+    expect(canonicalValue("compression", "on")).not.toBe(canonicalValue("compression", "lz4"));
+  });
+});
+
+describe("diff guards what ZFS cannot rename", () => {
+  const olds = {
+    ...base,
+    name: "rpool/off",
+    properties: { quota: "10G" },
+    createParents: false,
+    onDelete: "retain" as const,
+    destroyRecursive: false,
+    adopt: false,
+    guid: "1",
+    pool: "rpool",
+    mountpoint: "/rpool/off",
+    effective: {},
+    adoptedDifferences: [],
+  };
+  it("a size written another way is no change", async () => {
+    expect((await diff("1", olds, { ...olds, properties: { quota: "10240M" } })).changes).toBe(false);
+  });
+  it("refuses a move inside itself, which ZFS cannot do", async () => {
+    await expect(diff("1", olds, { ...olds, name: "rpool/off/old" })).rejects.toThrow(/inside itself/);
+  });
+  it("a sibling whose name starts the same is a plain rename", async () => {
+    expect((await diff("1", olds, { ...olds, name: "rpool/off-old" })).replaces).toEqual([]);
+  });
+  it("refuses a replacement that would destroy the old dataset's data", async () => {
+    await expect(diff("1", { ...olds, onDelete: "destroy" }, { ...olds, name: "zfs-hdd/off" })).rejects.toThrow(
+      /would create an empty zfs-hdd\/off and then destroy rpool\/off/,
+    );
+  });
+  it("a replacement that keeps the old dataset is allowed, and said", async () => {
+    const said: string[] = [];
+    const orig = console.error;
+    console.error = (m: string) => said.push(m);
+    try {
+      expect((await diff("1", olds, { ...olds, name: "zfs-hdd/off" })).replaces).toEqual(["name"]);
+    } finally {
+      console.error = orig;
+    }
+    expect(said.join("\n")).toMatch(/rpool\/off is left in place with its data \(onDelete: retain\)/);
+  });
+  it("an unknown name (preview) is neither a rename error nor a replacement yet", async () => {
+    expect((await diff("1", olds, { ...olds, name: UNKNOWN })).replaces).toEqual([]);
   });
 });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { hostTable } from "../../provider/config";
 import { HostKeyError, fingerprint, keysFromKnownHosts, matchesPinned, parsePublicKeyLine } from "../../provider/transport/hostkey";
+import { RemoteCommandError, run, stats } from "../../provider/transport";
 import { Secret, quote, sh } from "../../provider/transport/sh";
 
 const ED = "AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl";
@@ -71,5 +72,29 @@ describe("the host table from stack config", () => {
   it("names the field that is wrong", () => {
     expect(() => hostTable((k) => (k === "hosts" ? { off2: { address: "a b" } } : undefined))).toThrow(/zfs-fleet:hosts\.off2\.address/);
     expect(() => hostTable((k) => (k === "hosts" ? { off2: { address: "h", hostKey: "nope" } } : undefined))).toThrow(/hostKey/);
+  });
+});
+
+describe("the choke point's errors and counters", () => {
+  it("a failed command names host, redacted command, exit code and stderr", () => {
+    const cmd = sh`zfs set ${"org.off:token=x"} ${new Secret("s3cret")} ${"rpool/off"}`;
+    const err = new RemoteCommandError("off2", cmd.redacted, 1, "cannot open 'rpool/off': dataset does not exist\n");
+    expect(err.message).toBe(
+      "off2: `zfs set org.off:token=x '[secret]' rpool/off` failed with exit code 1: cannot open 'rpool/off': dataset does not exist",
+    );
+    expect(err.message).not.toContain("s3cret");
+    expect(new RemoteCommandError("off2", "true", null, "").message).toMatch(/the connection was lost/);
+  });
+
+  it("an unconfigured host runs nothing and says which hosts are known", async () => {
+    const before = stats()["nowhere"]?.commands ?? 0;
+    await expect(run("nowhere", sh`zfs list`)).rejects.toThrow(/nowhere: no connection details: add it to zfs-fleet:hosts/);
+    expect(stats()["nowhere"]?.commands ?? 0).toBe(before);
+  });
+
+  it("leaves no double space where an empty list of flags was", () => {
+    expect(sh`zfs create ${[]} ${[]} ${"rpool/x"}`.text).toBe("zfs create rpool/x");
+    expect(sh`zfs rename ${["-p"]} ${"a/b"} ${"a/c"}`.text).toBe("zfs rename -p a/b a/c");
+    expect(sh`echo ${""} x`.text).toBe("echo '' x");
   });
 });
