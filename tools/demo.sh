@@ -14,8 +14,7 @@ step "1/8 Boot the lab: three OpenZFS VMs (off1, off2, ovh3). First run: image ~
 lab/labctl up
 
 step "2/8 Lay the fleet out as it was before the restructure (datasets with files, sanoid/syncoid files, NFS share)"
-lab/labctl reset
-lab/labctl seed-legacy
+lab/labctl seed-legacy   # resets the pools and config files first
 
 step "3/8 Point the lab stacks at the VMs: host keys pinned, the lab's root key stored as a secret"
 for s in "${stacks[@]}"; do
