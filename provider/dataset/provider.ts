@@ -2,7 +2,7 @@
 // the dataset's whole life, renames included: a new name in the same pool is
 // an update (`zfs rename`), never a replacement. check and diff are pure.
 import type * as pulumi from "@pulumi/pulumi";
-import { RemoteCommandError, run, sh } from "../transport";
+import { RemoteCommandError, knownHosts, run, sh } from "../transport";
 import { type DatasetFacts, type PoolFacts, invalidate, poolFacts } from "./inventory";
 import { type DatasetInputs, checkInputs, poolOf, sameValue } from "./schema";
 
@@ -23,7 +23,7 @@ export interface DatasetOutputs extends DatasetInputs {
 const SWAP_WAIT_MS = Number(process.env.ZFSFLEET_SWAP_WAIT_MS ?? 120_000);
 
 export async function check(_olds: unknown, news: Record<string, unknown>): Promise<pulumi.dynamic.CheckResult> {
-  const { inputs, failures } = checkInputs(news, isUnknown);
+  const { inputs, failures } = checkInputs(news, isUnknown, knownHosts());
   return { inputs, failures };
 }
 

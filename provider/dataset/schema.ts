@@ -182,7 +182,12 @@ export interface Failure {
 }
 
 /** Validates and normalizes a Dataset's inputs. Unknown (preview) values pass through. */
-export function checkInputs(news: Record<string, unknown>, isUnknown: (v: unknown) => boolean): { inputs: Record<string, unknown>; failures: Failure[] } {
+export function checkInputs(
+  news: Record<string, unknown>,
+  isUnknown: (v: unknown) => boolean,
+  /** The hosts of `zfs-fleet:hosts`, when the provider was configured (check may run before). */
+  configuredHosts: readonly string[] = [],
+): { inputs: Record<string, unknown>; failures: Failure[] } {
   const failures: Failure[] = [];
   const parsed = rawInputs.safeParse(news);
   if (!parsed.success) {
@@ -194,6 +199,8 @@ export function checkInputs(news: Record<string, unknown>, isUnknown: (v: unknow
   const d = parsed.data;
   if (!isUnknown(d.host) && !HOST_NAME.test(d.host)) {
     failures.push({ property: "host", reason: `"${d.host}" is not a host name (lowercase letters, digits and -)` });
+  } else if (!isUnknown(d.host) && configuredHosts.length > 0 && !configuredHosts.includes(d.host)) {
+    failures.push({ property: "host", reason: `"${d.host}" is not in the stack's zfs-fleet:hosts (known: ${configuredHosts.join(", ")})` });
   }
   if (!isUnknown(d.name)) {
     const problem = datasetNameProblem(d.name);

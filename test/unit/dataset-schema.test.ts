@@ -181,3 +181,13 @@ describe("diff guards what ZFS cannot rename", () => {
     expect((await diff("1", olds, { ...olds, name: UNKNOWN })).replaces).toEqual([]);
   });
 });
+
+describe("check knows the configured hosts when the provider was configured", () => {
+  it("refuses a host missing from zfs-fleet:hosts, naming the known ones", () => {
+    const { failures } = checkInputs({ ...base, host: "off3" }, isUnknown, ["off1", "off2", "ovh3"]);
+    expect(failures).toEqual([{ property: "host", reason: '"off3" is not in the stack\'s zfs-fleet:hosts (known: off1, off2, ovh3)' }]);
+  });
+  it("checks only the name's form when configure has not run", () => {
+    expect(checkInputs({ ...base, host: "off3" }, isUnknown, []).failures).toEqual([]);
+  });
+});
