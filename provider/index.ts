@@ -18,6 +18,10 @@ import type { Kind } from "./shim";
 import { configureHosts } from "./transport";
 
 export { Dataset, type DatasetArgs } from "./dataset";
+export { Delegation, type DelegationArgs } from "./delegation";
+export { NfsShare, type NfsShareArgs } from "./nfs";
+export { SanoidPolicy, SanoidTemplate, type SanoidPolicyArgs, type SanoidTemplateArgs } from "./sanoid";
+export { SyncoidPull, type SyncoidPullArgs } from "./syncoid";
 export { stats, type HostStats } from "./transport";
 
 /** From the shims' configure: the stack's config, read by key without the `zfs-fleet:` namespace. */
