@@ -33,6 +33,18 @@ export class PulumiError extends Error {
   ) {
     super(`pulumi ${args.join(" ")} failed:\n${stdout}\n${stderr}`);
   }
+
+  /** What an operator reads: stdout and stderr, with the messages of a `--json` run decoded. */
+  get text(): string {
+    let diagnostics = "";
+    try {
+      const parsed = JSON.parse(this.stdout) as { diagnostics?: { message?: string }[] };
+      diagnostics = (parsed.diagnostics ?? []).map((d) => d.message ?? "").join("\n");
+    } catch {
+      // not a --json run
+    }
+    return `${this.stdout}\n${this.stderr}\n${diagnostics}`;
+  }
 }
 
 export class TestStack {
