@@ -11,7 +11,6 @@ ENV := source tools/env.sh &&
 help:
 	@echo "make demo   run the main job against the embedded lab"
 	@echo "make test   run every test (unit, engine, lab, end to end)"
-	@echo "make bench  benchmark against Ansible and a per-command baseline"
 
 # npm ci only when the lock file changed since the last install.
 node_modules/.install-stamp: package.json package-lock.json
