@@ -26,7 +26,7 @@ describe("renaming datasets", () => {
   it("renaming a parent moves its children, their guids and files with it", async () => {
     await run(
       "ovh3",
-      sh`zfs create -p rpool/off/users rpool/off/orgs && echo alice > /rpool/off/users/alice.sto && zfs create rpool/off-new`,
+      sh`zfs create -p rpool/off/users && zfs create rpool/off/orgs && echo alice > /rpool/off/users/alice.sto && zfs create rpool/off-new`,
     );
     const users = await guid("ovh3", "rpool/off/users");
     await run("ovh3", sh`zfs rename rpool/off rpool/off-old && zfs rename rpool/off-new rpool/off`);

@@ -41,7 +41,7 @@ const snapshotsOf = async (dataset: string): Promise<string[]> =>
 
 beforeAll(async () => {
   await resetLab();
-  await run("off2", sh`zfs create -p zfs-hdd/off/users zfs-hdd/backups/off1-pve && zfs create zfs-hdd/off/orgs`);
+  await run("off2", sh`zfs create -p zfs-hdd/off/users && zfs create -p zfs-hdd/backups/off1-pve && zfs create zfs-hdd/off/orgs`);
   await run("off2", sh`cat > /etc/sanoid/sanoid.conf`, { input: SANOID_CONF });
 });
 afterAll(closeConnections);
