@@ -7,7 +7,7 @@ source tools/env.sh
 
 step() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
 stacks=(lab-off2 lab-off1 lab-ovh3)
-out=.pulumi/demo
+out=${ZFSFLEET_DEMO_OUT:-.pulumi/demo}  # the engine's JSON previews, for review and for the end-to-end test
 mkdir -p "$out"
 
 step "1/8 Boot the lab: three OpenZFS VMs (off1, off2, ovh3). First run: image ~12 min, boot ~2 min"
@@ -42,4 +42,4 @@ for s in "${stacks[@]}"; do
   pulumi preview -s "$s" --non-interactive --expect-no-changes >/dev/null && echo "$s: no changes"
 done
 echo
-echo "Done. The engine's previews are in $out/; the provider's command log is .pulumi/provider.log."
+echo "Done. The engine's previews are in $out/; the provider's command log is $ZFSFLEET_LOG_FILE."

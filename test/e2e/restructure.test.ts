@@ -1,0 +1,84 @@
+// The 2024-03 restructure end to end, exactly as `make demo` runs it
+// (tools/demo.sh), on its own Pulumi backend: the lab seeded with the legacy
+// layout, adopted, previewed and applied as the current layout, verified on the
+// hosts. The assertions read what the demo left: the engine's JSON previews,
+// the hosts themselves and a second preview of every stack.
+import { spawn } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { DATASETS, HOSTS } from "../../stacks/fleet";
+import type { Preview } from "../../tools/review";
+import { repo } from "../lab/engine";
+import { closeConnections, out } from "../lab/support";
+
+const DESTRUCTIVE = new Set(["delete", "replace", "create-replacement", "delete-replaced", "discard"]);
+
+function runDemo(env: NodeJS.ProcessEnv, log: string): Promise<number> {
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(join(repo, "tools", "demo.sh"), [], { cwd: repo, env, stdio: ["ignore", "pipe", "pipe"] });
+    let text = "";
+    const keep = (d: Buffer) => {
+      text += d.toString();
+      process.stdout.write(d); // the demo's progress, live
+    };
+    child.stdout.on("data", keep);
+    child.stderr.on("data", keep);
+    child.on("error", reject);
+    child.on("close", (code) => {
+      writeFileSync(log, text);
+      resolvePromise(code ?? 1);
+    });
+  });
+}
+
+describe("the restructure, replayed on the lab as make demo does it", () => {
+  const dir = mkdtempSync(join(tmpdir(), "zfs-fleet-e2e-"));
+  const previews = join(dir, "previews");
+  const log = join(dir, "demo.log");
+  let exitCode = -1;
+
+  beforeAll(async () => {
+    exitCode = await runDemo(
+      { ...process.env, PULUMI_BACKEND_URL: `file://${dir}`, ZFSFLEET_DEMO_OUT: previews, ZFSFLEET_LOG_FILE: join(dir, "provider.log") },
+      log,
+    );
+  });
+  afterAll(async () => {
+    await closeConnections();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const preview = (host: string): Preview => JSON.parse(readFileSync(join(previews, `lab-${host}.json`), "utf8")) as Preview;
+  const demoLog = () => readFileSync(log, "utf8");
+
+  it("runs to the end: adopt, preview, up, verify, and a second preview with no changes on all three stacks", () => {
+    expect(exitCode, demoLog().slice(-4000)).toBe(0);
+    for (const host of HOSTS) expect(demoLog()).toContain(`lab-${host}: no changes`);
+  });
+
+  it.each(HOSTS)("%s: the preview deletes or replaces no dataset, and shows every move as an update old -> new", (host) => {
+    const steps = preview(host).steps ?? [];
+    const datasetSteps = steps.filter((s) => s.urn.includes(":Dataset::"));
+    expect(datasetSteps.filter((s) => DESTRUCTIVE.has(s.op)).map((s) => `${s.op} ${s.urn}`)).toEqual([]);
+    const renames = new Map(
+      datasetSteps
+        .filter((s) => s.op === "update" && s.oldState?.outputs?.name !== s.newState?.inputs?.name)
+        .map((s) => [s.urn.split("::").pop(), `${s.oldState?.outputs?.name} -> ${s.newState?.inputs?.name}`]),
+    );
+    const moves = DATASETS[host].filter((d) => d.names.legacy && d.names.current && d.names.legacy !== d.names.current);
+    expect(moves.length).toBeGreaterThan(0);
+    for (const d of moves) expect(renames.get(d.key), d.key).toBe(`${d.names.legacy} -> ${d.names.current}`);
+  });
+
+  it("every seeded dataset is found by guid with every file's checksum", () => {
+    expect(demoLog()).toContain("verified: no data lost, no identity lost");
+  });
+
+  it("ovh3 exports nothing under off-backups", async () => {
+    const exported = await out("ovh3", "exportfs -v");
+    expect(exported).toContain("/rpool/backups");
+    expect(exported).not.toContain("off-backups");
+  });
+});
