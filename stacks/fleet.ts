@@ -19,6 +19,35 @@ export const POOLS: Record<HostName, readonly string[]> = {
 /** The user a host's root uses to pull from another host (delegated `hold,send` there). */
 export const operatorOf = (puller: HostName): string => `${puller}operator`;
 
+/**
+ * Who pulls from whom: source host -> the hosts that pull from it (the same
+ * before and after the restructure). Only the sending side delegates, so a
+ * host's Delegations follow from this table: `<puller>operator` gets the
+ * permissions below on each of its pools (off-fleet.md).
+ */
+export const PULLERS: Record<HostName, readonly HostName[]> = {
+  off1: ["off2", "ovh3"],
+  off2: ["off1", "ovh3"],
+  ovh3: [],
+};
+
+/** What a pulling operator may do on its source: take holds and send, nothing else. */
+export const PULL_PERMISSIONS: readonly string[] = ["hold", "send"];
+
+export interface DelegationSpec {
+  /** Stable resource name on the source host. */
+  key: string;
+  pool: string;
+  user: string;
+}
+
+/** The delegations a source host grants to the operators of the hosts that pull from it. */
+export function delegationsOf(host: HostName): DelegationSpec[] {
+  return PULLERS[host].flatMap((puller) =>
+    POOLS[host].map((pool) => ({ key: `${operatorOf(puller)}-${pool}`, pool, user: operatorOf(puller) })),
+  );
+}
+
 export interface DatasetSpec {
   /** Stable resource name on its host. */
   key: string;

@@ -2,14 +2,16 @@
 // description (stacks/fleet.ts), in the layout the stack's config names
 // (`zfs-fleet:layout`, default `current`).
 import * as pulumi from "@pulumi/pulumi";
-import { Dataset } from "../provider";
-import { type HostName, type Layout, datasetsOf, parentOf } from "./fleet";
+import { Dataset, Delegation } from "../provider";
+import { type HostName, type Layout, PULL_PERMISSIONS, datasetsOf, delegationsOf, parentOf } from "./fleet";
 
 export interface HostOutputs {
   host: HostName;
   layout: Layout;
   /** Dataset key -> its current full name, for the stacks that pull from this host. */
   datasets: pulumi.Output<Record<string, string>>;
+  /** The operator users this host delegates to, with the permissions they hold, per pool. */
+  delegations: pulumi.Output<Record<string, string[]>>;
 }
 
 export function layoutOf(config: pulumi.Config): Layout {
@@ -37,10 +39,17 @@ export function hostProgram(host: HostName): HostOutputs {
       ),
     );
   }
+  // Grants on the pool roots, inherited by every dataset below, so they stay
+  // whatever moves inside the pool (Delegation follows its dataset anyway).
+  const grants = delegationsOf(host).map((g) =>
+    new Delegation(g.key, { host, dataset: g.pool, who: { user: g.user }, permissions: [...PULL_PERMISSIONS] })
+      .held.apply((held): [string, string[]] => [g.key, held]),
+  );
   const names = [...datasets].map(([key, ds]) => ds.name.apply((name): [string, string] => [key, name]));
   return {
     host,
     layout,
     datasets: pulumi.all(names).apply((entries) => Object.fromEntries(entries)),
+    delegations: pulumi.all(grants).apply((entries) => Object.fromEntries(entries)),
   };
 }

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DATASETS, HOSTS } from "../../stacks/fleet";
 import type { Preview } from "../../tools/review";
 import { repo } from "../lab/engine";
-import { closeConnections, out } from "../lab/support";
+import { closeConnections, out, run, sh } from "../lab/support";
 
 const DESTRUCTIVE = new Set(["delete", "replace", "create-replacement", "delete-replaced", "discard"]);
 
@@ -80,5 +80,17 @@ describe("the restructure, replayed on the lab as make demo does it", () => {
     const exported = await out("ovh3", "exportfs -v");
     expect(exported).toContain("/rpool/backups");
     expect(exported).not.toContain("off-backups");
+  });
+
+  it("ovh3 pulls a moved backup from off2 as ovh3operator, with the delegation the stacks keep", async () => {
+    const source = "zfs-hdd/off-backups/off2";
+    await run("off2", sh`zfs snapshot ${`${source}@e2e-pull`}`);
+    const r = await run(
+      "ovh3",
+      sh`syncoid --no-sync-snap --no-privilege-elevation ${`ovh3operator@off2.openfoodfacts.org:${source}`} rpool/e2e-pull`,
+      { allowFailure: true, timeoutMs: 300_000 },
+    );
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(await out("ovh3", "zfs list -H -o name -t snapshot rpool/e2e-pull")).toBe("rpool/e2e-pull@e2e-pull\n");
   });
 });

@@ -1,7 +1,12 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { DATASETS, HOSTS, datasetsOf, parentOf } from "../../stacks/fleet";
+import { DATASETS, HOSTS, PULLERS, datasetsOf, delegationsOf, parentOf } from "../../stacks/fleet";
+
+const seedLines = (host: string): string[][] =>
+  readFileSync(join(__dirname, "../../lab/seed/legacy", host, "layout"), "utf8")
+    .split("\n")
+    .map((line) => line.trim().split(/\s+/));
 
 const seedLayout = (host: string): string[] =>
   readFileSync(join(__dirname, "../../lab/seed/legacy", host, "layout"), "utf8")
@@ -44,5 +49,21 @@ describe("the fleet description", () => {
     expect(names).toContain("rpool/backups/robotoff");
     expect(names).toContain("rpool/backups/monitoring-volumes");
     expect(names.filter((n) => n.startsWith("rpool/backups/"))).toHaveLength(2);
+  });
+
+  it.each(HOSTS)("delegates on %s exactly what the lab seeds (so adopting the legacy fleet grants nothing)", (host) => {
+    const seeded = seedLines(host)
+      .filter(([verb]) => verb === "allow")
+      .map(([, user, perms, pool]) => `${user} ${perms} ${pool}`)
+      .sort();
+    expect(delegationsOf(host).map((g) => `${g.user} hold,send ${g.pool}`).sort()).toEqual(seeded);
+  });
+
+  it("delegates only on hosts that others pull from, never to a host's own operator", () => {
+    expect(delegationsOf("ovh3")).toEqual([]);
+    for (const host of HOSTS) {
+      expect(PULLERS[host]).not.toContain(host);
+      expect(new Set(delegationsOf(host).map((g) => g.key)).size).toBe(delegationsOf(host).length);
+    }
   });
 });
