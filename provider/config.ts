@@ -7,6 +7,15 @@ import { type PinnedKey, keysFromKnownHosts, parsePublicKeyLine } from "./transp
 
 export const HOST_NAME = /^[a-z][a-z0-9-]{0,62}$/;
 
+/** Why `host` cannot name a host of the stack: not a host name, or not in `zfs-fleet:hosts` (when that is known). */
+export function hostNameProblem(host: unknown, configuredHosts: readonly string[] = []): string | undefined {
+  if (typeof host !== "string" || !HOST_NAME.test(host)) return `${JSON.stringify(host)} is not a host name (lowercase letters, digits and -)`;
+  if (configuredHosts.length > 0 && !configuredHosts.includes(host)) {
+    return `"${host}" is not in the stack's zfs-fleet:hosts (known: ${configuredHosts.join(", ")})`;
+  }
+  return undefined;
+}
+
 const hostSchema = z
   .object({
     address: z.string().regex(/^[A-Za-z0-9.:-]+$/, "must be a host name or an IP address"),

@@ -2,7 +2,7 @@
 // data (after zrepl's namecheck and OpenZFS's zfs_prop.c). Pure: check()
 // rejects bad input with these before any remote command could run.
 import { z } from "zod";
-import { HOST_NAME } from "../config";
+import { hostNameProblem } from "../config";
 
 const COMPONENT = /^[A-Za-z0-9_.:-]+$/;
 const RESERVED_POOLS = new Set(["mirror", "raidz", "raidz1", "raidz2", "raidz3", "draid", "spare", "log", "cache", "special", "dedup"]);
@@ -197,11 +197,8 @@ export function checkInputs(
     return { inputs: news, failures };
   }
   const d = parsed.data;
-  if (!isUnknown(d.host) && !HOST_NAME.test(d.host)) {
-    failures.push({ property: "host", reason: `"${d.host}" is not a host name (lowercase letters, digits and -)` });
-  } else if (!isUnknown(d.host) && configuredHosts.length > 0 && !configuredHosts.includes(d.host)) {
-    failures.push({ property: "host", reason: `"${d.host}" is not in the stack's zfs-fleet:hosts (known: ${configuredHosts.join(", ")})` });
-  }
+  const hp = isUnknown(d.host) ? undefined : hostNameProblem(d.host, configuredHosts);
+  if (hp) failures.push({ property: "host", reason: hp });
   if (!isUnknown(d.name)) {
     const problem = datasetNameProblem(d.name);
     if (problem) failures.push({ property: "name", reason: `"${d.name}" ${problem}` });

@@ -7,7 +7,7 @@ import type * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { poolFacts } from "../dataset/inventory";
 import { type Failure, datasetOrPoolProblem, hasUnknown, hostProblem, isUnknown, poolOf, zodFailures } from "../remotefile/inputs";
-import { RemoteCommandError, type ShellCommand, and, run, sh } from "../transport";
+import { RemoteCommandError, type ShellCommand, and, knownHosts, run, sh } from "../transport";
 import {
   type Grants,
   type Scope,
@@ -54,12 +54,16 @@ export function whoOf(w: DelegationInputs["who"]): Who {
   return { kind: "user", name: w.user };
 }
 
-export function checkDelegation(news: Record<string, unknown>): { inputs: Record<string, unknown>; failures: Failure[] } {
+export function checkDelegation(
+  news: Record<string, unknown>,
+  /** The hosts of `zfs-fleet:hosts`, once the provider is configured. */
+  configuredHosts: readonly string[] = [],
+): { inputs: Record<string, unknown>; failures: Failure[] } {
   const parsed = raw.safeParse(news);
   if (!parsed.success) return { inputs: news, failures: zodFailures(parsed.error.issues) };
   const d = parsed.data;
   const failures: Failure[] = [];
-  const hp = hostProblem(d.host);
+  const hp = hostProblem(d.host, configuredHosts);
   if (hp) failures.push({ property: "host", reason: hp });
   const dp = datasetOrPoolProblem(d.dataset);
   if (dp) failures.push({ property: "dataset", reason: dp });
@@ -81,7 +85,7 @@ export function checkDelegation(news: Record<string, unknown>): { inputs: Record
 }
 
 export async function check(_olds: unknown, news: Record<string, unknown>): Promise<pulumi.dynamic.CheckResult> {
-  return checkDelegation(news);
+  return checkDelegation(news, knownHosts());
 }
 
 const sameSet = (a: readonly string[] = [], b: readonly string[] = []) => a.length === b.length && [...a].sort().join() === [...b].sort().join();

@@ -7,7 +7,7 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { type Failure, datasetOrPoolProblem, hasUnknown, hostProblem, isUnknown, zodFailures } from "../remotefile/inputs";
-import { RemoteCommandError, run, sh } from "../transport";
+import { RemoteCommandError, knownHosts, run, sh } from "../transport";
 import {
   type Client,
   type ExportLine,
@@ -54,12 +54,16 @@ const raw = z.object({
   allowEveryone: z.boolean().default(false),
 });
 
-export function checkNfsShare(news: Record<string, unknown>): { inputs: Record<string, unknown>; failures: Failure[] } {
+export function checkNfsShare(
+  news: Record<string, unknown>,
+  /** The hosts of `zfs-fleet:hosts`, once the provider is configured. */
+  configuredHosts: readonly string[] = [],
+): { inputs: Record<string, unknown>; failures: Failure[] } {
   const parsed = raw.safeParse(news);
   if (!parsed.success) return { inputs: news, failures: zodFailures(parsed.error.issues) };
   const d = parsed.data;
   const failures: Failure[] = [];
-  const hp = hostProblem(d.host);
+  const hp = hostProblem(d.host, configuredHosts);
   if (hp) failures.push({ property: "host", reason: hp });
   const dp = datasetOrPoolProblem(d.dataset);
   if (dp) failures.push({ property: "dataset", reason: dp });
@@ -86,7 +90,7 @@ export function checkNfsShare(news: Record<string, unknown>): { inputs: Record<s
 }
 
 export async function check(_olds: unknown, news: Record<string, unknown>): Promise<pulumi.dynamic.CheckResult> {
-  return checkNfsShare(news);
+  return checkNfsShare(news, knownHosts());
 }
 
 export const shareOf = (i: NfsShareInputs): Share => ({ clients: i.clients ?? [], options: i.options ?? [], everyone: (i.clients ?? []).length === 0 && i.allowEveryone });

@@ -2,7 +2,7 @@
 // (pure): the engine's marker for values unknown at preview, host and
 // dataset names (pool roots allowed: delegations and policies often sit on
 // a pool's root dataset).
-import { HOST_NAME } from "../config";
+import { hostNameProblem } from "../config";
 import { datasetNameProblem } from "../dataset/schema";
 
 export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
@@ -15,10 +15,12 @@ export interface Failure {
   reason: string;
 }
 
-export function hostProblem(host: unknown): string | undefined {
-  if (isUnknown(host)) return undefined;
-  if (typeof host !== "string" || !HOST_NAME.test(host)) return `${JSON.stringify(host)} is not a host name (lowercase letters, digits and -)`;
-  return undefined;
+/**
+ * Why `host` cannot name a host of this stack: not a host name, or (when the
+ * provider was configured; check may run before) not in `zfs-fleet:hosts`.
+ */
+export function hostProblem(host: unknown, configuredHosts: readonly string[] = []): string | undefined {
+  return isUnknown(host) ? undefined : hostNameProblem(host, configuredHosts);
 }
 
 const POOL = /^[A-Za-z][A-Za-z0-9_.:-]*$/;

@@ -5,6 +5,7 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { type FileKind, editRemoteFile, readRemoteFile } from "../remotefile";
+import { knownHosts } from "../transport";
 import { type Failure, hasUnknown, hostProblem, isUnknown, zodFailures } from "../remotefile/inputs";
 import {
   TEMPLATE_NAME,
@@ -79,12 +80,16 @@ export function entriesOf(i: SanoidPolicyInputs): [string, string][] {
   return out;
 }
 
-export function checkSanoidPolicy(news: Record<string, unknown>): { inputs: Record<string, unknown>; failures: Failure[] } {
+export function checkSanoidPolicy(
+  news: Record<string, unknown>,
+  /** The hosts of `zfs-fleet:hosts`, once the provider is configured. */
+  configuredHosts: readonly string[] = [],
+): { inputs: Record<string, unknown>; failures: Failure[] } {
   const parsed = raw.safeParse(news);
   if (!parsed.success) return { inputs: news, failures: zodFailures(parsed.error.issues) };
   const d = parsed.data;
   const failures: Failure[] = [];
-  const hp = hostProblem(d.host);
+  const hp = hostProblem(d.host, configuredHosts);
   if (hp) failures.push({ property: "host", reason: hp });
   if ((d.dataset === undefined) === (d.template === undefined)) {
     failures.push({ property: "dataset", reason: "give either dataset (a dataset's policy) or template (a template), not both or neither" });
@@ -118,7 +123,7 @@ export function checkSanoidPolicy(news: Record<string, unknown>): { inputs: Reco
 }
 
 export async function check(_olds: unknown, news: Record<string, unknown>): Promise<pulumi.dynamic.CheckResult> {
-  return checkSanoidPolicy(news);
+  return checkSanoidPolicy(news, knownHosts());
 }
 
 const sameEntries = (a: Record<string, string>, b: [string, string][]) =>

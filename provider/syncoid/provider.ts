@@ -6,7 +6,7 @@ import type * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { type FileKind, editRemoteFile, readRemoteFile } from "../remotefile";
 import { type Failure, hasUnknown, hostProblem, isUnknown, zodFailures } from "../remotefile/inputs";
-import { RemoteCommandError, run, sh } from "../transport";
+import { RemoteCommandError, knownHosts, run, sh } from "../transport";
 import {
   type Endpoint,
   type Pull,
@@ -16,6 +16,7 @@ import {
   lineProblems,
   linesFor,
   parseArgs,
+  parseEndpoint,
   removePull,
   renderEndpoint,
   renderPull,
@@ -59,19 +60,25 @@ const raw = z.object({
   path: z.string().regex(/^\/[A-Za-z0-9_.\/-]+$/, "must be an absolute path").optional(),
 });
 
-export function checkSyncoidPull(news: Record<string, unknown>): { inputs: Record<string, unknown>; failures: Failure[] } {
+export function checkSyncoidPull(
+  news: Record<string, unknown>,
+  /** The hosts of `zfs-fleet:hosts`, once the provider is configured. */
+  configuredHosts: readonly string[] = [],
+): { inputs: Record<string, unknown>; failures: Failure[] } {
   const parsed = raw.safeParse(news);
   if (!parsed.success) return { inputs: news, failures: zodFailures(parsed.error.issues) };
   const d = parsed.data;
   const failures: Failure[] = [];
-  const hp = hostProblem(d.host);
+  const hp = hostProblem(d.host, configuredHosts);
   if (hp) failures.push({ property: "host", reason: hp });
   if (!hasUnknown(d.source)) {
     const p = endpointProblem(d.source, "source");
     if (p) failures.push({ property: "source", reason: p });
   }
   if (!isUnknown(d.target)) {
-    const p = endpointProblem({ dataset: d.target }, "target");
+    // A dataset on the pulling host; or `[user@]host:dataset` for a push line, so a
+    // program can adopt (and then remove) the pushes operators used before pulls.
+    const p = endpointProblem(parseEndpoint(d.target), "target");
     if (p) failures.push({ property: "target", reason: p });
   }
   d.flags.forEach((f, i) => {
@@ -86,7 +93,7 @@ export function checkSyncoidPull(news: Record<string, unknown>): { inputs: Recor
 }
 
 export async function check(_olds: unknown, news: Record<string, unknown>): Promise<pulumi.dynamic.CheckResult> {
-  return checkSyncoidPull(news);
+  return checkSyncoidPull(news, knownHosts());
 }
 
 export const pullOf = (i: SyncoidPullInputs): Pull => ({ flags: i.flags ?? [], source: i.source, target: i.target, enabled: i.enabled ?? true });
