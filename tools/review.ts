@@ -35,8 +35,12 @@ export interface Review {
   warnings: string[];
 }
 
-const DESTRUCTIVE_OPS = new Set(["delete", "replace", "create-replacement", "delete-replaced", "discard"]);
+export const DESTRUCTIVE_OPS = new Set(["delete", "replace", "create-replacement", "delete-replaced", "discard"]);
 const REPLACE_OPS = new Set(["replace", "create-replacement", "delete-replaced"]);
+/** The input that names a resource on its host, by kind: Dataset name, SanoidPolicy/NfsShare dataset, SyncoidPull target. */
+const RENAME_KEYS = ["name", "dataset", "target"] as const;
+/** The engine's marker for a value not known at preview. */
+const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 
 /** The resource's kind as the program names it (Dataset, SyncoidPull, ...). */
 function kindOf(step: PreviewStep): string {
@@ -95,13 +99,19 @@ export function review(stack: string, preview: Preview): Review {
       (step.newState?.inputs?.["adopt"] === true ? r.adopts : r.creates).push(`${kind} ${field(step.newState, "name") ?? field(step.newState, "dataset") ?? nameOf(step)}`);
     } else if (step.op === "update") {
       const keys = changedKeys(step);
-      const oldName = field(step.oldState, "name");
-      const newName = field(step.newState, "name");
-      if (keys.includes("name") && oldName && newName && oldName !== newName) {
-        r.renames.push(`${kind} ${oldName} -> ${newName}`);
+      // What names the resource on the host: a Dataset's rename is a zfs
+      // rename; a policy, pull or share whose dataset was renamed follows it.
+      const key = RENAME_KEYS.find((k) => keys.includes(k));
+      const from = key && field(step.oldState, key);
+      const to = key && field(step.newState, key);
+      const renamed = from && to && from !== to && to !== UNKNOWN;
+      const rest = keys.filter((k) => !(renamed && k === key));
+      if (renamed && key === "name") r.renames.push(`${kind} ${from} -> ${to}`);
+      if (renamed && key !== "name") {
+        r.updates.push(`${kind} ${from} -> ${to} (follows the rename)${rest.length > 0 ? `; also ${rest.join(", ")}` : ""}`);
+      } else if (rest.length > 0) {
+        r.updates.push(`${kind} ${field(step.newState, "name") ?? nameOf(step)}: ${rest.join(", ")}`);
       }
-      const rest = keys.filter((k) => k !== "name");
-      if (rest.length > 0) r.updates.push(`${kind} ${newName ?? nameOf(step)}: ${rest.join(", ")}`);
     }
   }
   for (const d of preview.diagnostics ?? []) {

@@ -54,4 +54,21 @@ describe("the review summary of a preview", () => {
     expect(r.updates).toEqual([]);
     expect(r.renames).toEqual([]);
   });
+
+  it("shows a policy, pull or share that follows a renamed dataset as old -> new, and an unknown new name as a plain update", () => {
+    const pull = "pulumi-nodejs:zfs:SyncoidPull";
+    const r = review("lab-ovh3", {
+      steps: [
+        { op: "update", urn: urn(pull, "rpool/backups/off1-pve"), oldState: { inputs: { target: "rpool/backups/off1-pve" } }, newState: { type: pull, inputs: { target: "rpool/off-backups/off1-pve" } } },
+        { op: "update", urn: urn(pull, "rpool/off"), oldState: { inputs: { target: "rpool/off", enabled: false } }, newState: { type: pull, inputs: { target: "rpool/off", enabled: true } } },
+        { op: "update", urn: urn(pull, "x"), oldState: { inputs: { target: "rpool/x" } }, newState: { type: pull, inputs: { target: "04da6b54-80e4-46f7-96ec-b56ff0331ba9" } } },
+      ],
+    });
+    expect(r.renames).toEqual([]);
+    expect(r.updates).toEqual([
+      "SyncoidPull rpool/backups/off1-pve -> rpool/off-backups/off1-pve (follows the rename)",
+      "SyncoidPull rpool/off: enabled",
+      "SyncoidPull x: target",
+    ]);
+  });
 });
