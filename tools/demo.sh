@@ -23,18 +23,25 @@ for s in "${stacks[@]}"; do
 done
 tools/lab-stacks.sh
 
-step "4/8 Adopt the legacy layout: a program that describes the fleet as it is; its first up changes nothing on the hosts"
+step "4/8 Adopt the legacy layout: a program that describes the fleet as it is (datasets, zfs allow, sanoid sections, syncoid lines with off2's old pushes, NFS shares); its first up changes nothing on the hosts"
 for s in "${stacks[@]}"; do pulumi config set zfs-fleet:layout legacy -s "$s" --non-interactive; done
 node tools/fleet.ts up --lab
+for h in off1 off2 ovh3; do
+  for f in sanoid.conf syncoid-args.conf; do
+    [[ "$(lab/labctl ssh "$h" "sha256sum < /etc/sanoid/$f")" == "$(sha256sum < "lab/seed/legacy/$h/$f")" ]] ||
+      { echo "$h: the adoption changed /etc/sanoid/$f" >&2; exit 1; }
+  done
+  echo "$h: sanoid.conf and syncoid-args.conf byte for byte as the operators left them"
+done
 
 step "5/8 Switch the program to the current fleet and review the change (pulumi preview --json, summarized)"
 for s in "${stacks[@]}"; do pulumi config set zfs-fleet:layout current -s "$s" --non-interactive; done
 node tools/fleet.ts preview --lab --json-dir "$out"
 
-step "6/8 Apply it: zfs rename for every move, data and identities kept"
+step "6/8 Apply it: zfs rename for every move (data and identities kept), sections and lines follow, pushes replaced by pulls"
 node tools/fleet.ts up --lab
 
-step "7/8 Verify on the hosts: every seeded dataset found by guid, every file's checksum"
+step "7/8 Verify on the hosts: every seeded dataset found by guid with every file's checksum, NFS exports, a pull as ovh3operator"
 node tools/verify-lab.ts
 
 step "8/8 A second preview shows no changes on all three stacks"

@@ -1,6 +1,7 @@
 // After the demo's `up`: every dataset the lab seeded is still there (found by
 // its guid, wherever it moved) with every file's checksum, and the report's
-// expectations hold. Prints what it verified; exits 1 on any mismatch.
+// expectations hold (no export under off-backups, ovh3 pulls from off2 with
+// the line the stack wrote). Prints what it verified; exits 1 on any mismatch.
 //
 //   node tools/verify-lab.ts [lab.json]
 import { execFileSync } from "node:child_process";
@@ -61,6 +62,32 @@ const exports = ssh("ovh3", "exportfs -v 2>/dev/null | awk '/^\\//{print $1}' | 
 const offBackupExports = exports.split("\n").filter((l) => l.includes("off-backups"));
 if (offBackupExports.length > 0) fail(`ovh3 still exports ${offBackupExports.join(", ")}`);
 else console.log(`ovh3: nothing under off-backups is exported (${exports.split("\n").filter(Boolean).length} exports in all)`);
+
+// The report's pulls: ovh3 pulls off2's data as ovh3operator, with the line
+// the stack wrote. Its target holds the lab's seeded files (not a received
+// stream, so syncoid finds no common snapshot there); the same words are run
+// into a scratch dataset instead, after a snapshot on the source (sanoid's job
+// on the real off2).
+const quote = (w: string) => `'${w.replace(/'/g, "'\\''")}'`;
+const PULLED = "rpool/off-backups/off2-pve";
+const line = ssh("ovh3", "cat /etc/sanoid/syncoid-args.conf")
+  .split("\n")
+  .find((l) => !l.startsWith("#") && l.trim().split(/\s+/).pop() === PULLED);
+if (!line) {
+  fail(`ovh3: no active line pulls into ${PULLED}`);
+} else {
+  const words = line.trim().split(/\s+/);
+  const source = words[words.length - 2];
+  const dataset = source.slice(source.indexOf(":") + 1);
+  const scratch = "rpool/verify-pull";
+  try {
+    ssh("off2", `zfs destroy -r ${quote(`${dataset}@verify-pull`)} 2>/dev/null; zfs snapshot -r ${quote(`${dataset}@verify-pull`)}`);
+    ssh("ovh3", `zfs destroy -r ${scratch} 2>/dev/null; syncoid ${[...words.slice(0, -1), scratch].map(quote).join(" ")} </dev/null >/dev/null 2>/tmp/verify-pull.err || { cat /tmp/verify-pull.err >&2; exit 1; }`);
+    console.log(`ovh3: the line for ${PULLED} pulls for real: ${source} received as ${scratch}`);
+  } catch (err) {
+    fail(`ovh3: the pull of ${source} failed: ${(err as Error).message.split("\n")[0]}`);
+  }
+}
 
 console.log(failures === 0 ? "verified: no data lost, no identity lost" : `${failures} check(s) failed`);
 process.exit(failures === 0 ? 0 : 1);

@@ -9,11 +9,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DATASETS, HOSTS } from "../../stacks/fleet";
-import type { Preview } from "../../tools/review";
+import { parseIni, duplicates as sanoidDuplicates } from "../../provider/sanoid/conf";
+import { duplicateTargets, parseArgs } from "../../provider/syncoid/args";
+import { DESTRUCTIVE_OPS, type Preview, review } from "../../tools/review";
 import { repo } from "../lab/engine";
 import { closeConnections, out, run, sh } from "../lab/support";
-
-const DESTRUCTIVE = new Set(["delete", "replace", "create-replacement", "delete-replaced", "discard"]);
 
 function runDemo(env: NodeJS.ProcessEnv, log: string): Promise<number> {
   return new Promise((resolvePromise, reject) => {
@@ -53,27 +53,48 @@ describe("the restructure, replayed on the lab as make demo does it", () => {
   const preview = (host: string): Preview => JSON.parse(readFileSync(join(previews, `lab-${host}.json`), "utf8")) as Preview;
   const demoLog = () => readFileSync(log, "utf8");
 
-  it("runs to the end: adopt, preview, up, verify, and a second preview with no changes on all three stacks", () => {
+  it("runs to the end: an adoption that leaves the operators' files as they are, preview, up, verify, and a second preview with no changes on all three stacks", () => {
     expect(exitCode, demoLog().slice(-4000)).toBe(0);
-    for (const host of HOSTS) expect(demoLog()).toContain(`lab-${host}: no changes`);
+    for (const host of HOSTS) {
+      expect(demoLog()).toContain(`${host}: sanoid.conf and syncoid-args.conf byte for byte as the operators left them`);
+      expect(demoLog()).toContain(`lab-${host}: no changes`);
+    }
   });
 
-  it.each(HOSTS)("%s: the preview deletes or replaces no dataset, and shows every move as an update old -> new", (host) => {
+  it.each(HOSTS)("%s: the preview deletes or replaces no dataset, and its review shows every move as a rename old -> new", (host) => {
     const steps = preview(host).steps ?? [];
     const datasetSteps = steps.filter((s) => s.urn.includes(":Dataset::"));
-    expect(datasetSteps.filter((s) => DESTRUCTIVE.has(s.op)).map((s) => `${s.op} ${s.urn}`)).toEqual([]);
-    const renames = new Map(
-      datasetSteps
-        .filter((s) => s.op === "update" && s.oldState?.outputs?.name !== s.newState?.inputs?.name)
-        .map((s) => [s.urn.split("::").pop(), `${s.oldState?.outputs?.name} -> ${s.newState?.inputs?.name}`]),
-    );
+    expect(datasetSteps.filter((s) => DESTRUCTIVE_OPS.has(s.op)).map((s) => `${s.op} ${s.urn}`)).toEqual([]);
+    const r = review(`lab-${host}`, preview(host));
+    expect(r.destroys).toEqual([]);
     const moves = DATASETS[host].filter((d) => d.names.legacy && d.names.current && d.names.legacy !== d.names.current);
     expect(moves.length).toBeGreaterThan(0);
-    for (const d of moves) expect(renames.get(d.key), d.key).toBe(`${d.names.legacy} -> ${d.names.current}`);
+    expect(r.renames.sort()).toEqual(moves.map((d) => `Dataset ${d.names.legacy} -> ${d.names.current}`).sort());
+    for (const d of moves) {
+      const step = datasetSteps.find((s) => s.urn.endsWith(`::${d.key}`));
+      expect(step?.op, d.key).toBe("update");
+    }
   });
 
-  it("every seeded dataset is found by guid with every file's checksum", () => {
+  it("the configuration files end as the restructure wants them: pulls instead of pushes, no duplicate", async () => {
+    const ovh3 = parseArgs(await out("ovh3", "cat /etc/sanoid/syncoid-args.conf")).filter((l) => l.pull?.enabled);
+    const fromOff2 = ovh3.filter((l) => l.pull!.source.host === "off2.openfoodfacts.org");
+    expect(fromOff2.map((l) => l.pull!.target).sort()).toEqual(
+      ["rpool/obf", "rpool/off", "rpool/off-backups/off2-nvme-pve", "rpool/off-backups/off2-pve", "rpool/off-backups/off2-rpool", "rpool/off-pro", "rpool/off/products", "rpool/opf", "rpool/opff"],
+    );
+    expect(fromOff2.every((l) => l.pull!.source.user === "ovh3operator")).toBe(true);
+    expect(ovh3.filter((l) => l.pull!.target.startsWith("rpool/backups/"))).toEqual([]);
+    const off2 = parseArgs(await out("off2", "cat /etc/sanoid/syncoid-args.conf"));
+    expect(off2.filter((l) => l.pull?.enabled && l.pull.target.includes(":")).map((l) => l.raw)).toEqual([]);
+    for (const host of HOSTS) {
+      expect(duplicateTargets(parseArgs(await out(host, "cat /etc/sanoid/syncoid-args.conf"))), host).toEqual([]);
+      expect(sanoidDuplicates(parseIni(await out(host, "cat /etc/sanoid/sanoid.conf"))), host).toEqual([]);
+    }
+  });
+
+  it("every seeded dataset is found by guid with every file's checksum, and ovh3's line pulls from off2", () => {
     expect(demoLog()).toContain("verified: no data lost, no identity lost");
+    expect(demoLog()).toContain("ovh3: the line for rpool/off-backups/off2-pve pulls for real");
   });
 
   it("ovh3 exports nothing under off-backups", async () => {

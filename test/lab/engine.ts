@@ -52,8 +52,11 @@ export class TestStack {
   readonly statsFile: string;
   private readonly env: NodeJS.ProcessEnv;
 
-  private constructor(readonly stack: string) {
-    this.dir = mkdtempSync(join(tmpdir(), "zfs-fleet-lab-"));
+  private constructor(
+    readonly stack: string,
+    shared?: TestStack,
+  ) {
+    this.dir = shared?.dir ?? mkdtempSync(join(tmpdir(), "zfs-fleet-lab-"));
     this.statsFile = join(this.dir, "commands.jsonl");
     this.env = {
       ...process.env,
@@ -72,6 +75,19 @@ export class TestStack {
     writeFileSync(join(s.dir, "package.json"), JSON.stringify({ name: "zfs-fleet-lab-test", main: "index.ts" }));
     symlinkSync(join(repo, "node_modules"), join(s.dir, "node_modules"));
     s.program(source);
+    return s.init(hosts);
+  }
+
+  /**
+   * Another stack of the same project, backend and program (the program tells
+   * them apart with pulumi.getStack()), so one can read the other's outputs.
+   */
+  async sibling(stack: string, hosts: readonly HostName[]): Promise<TestStack> {
+    return new TestStack(stack, this).init(hosts);
+  }
+
+  private async init(hosts: readonly HostName[]): Promise<TestStack> {
+    const s = this;
     await s.pulumi("stack", "init");
     const l = lab();
     for (const h of hosts) {
