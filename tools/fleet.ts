@@ -63,7 +63,7 @@ function main(argv: string[]): number {
         console.error(`${stack}: the preview destroys or replaces data; rerun with --allow-destroy to apply anyway`);
         return 1;
       }
-      const { status } = pulumi(["up", "--yes", "--skip-preview", "-s", stack], false);
+      const { status } = pulumi(["up", "--yes", "--skip-preview", "--suppress-outputs", "-s", stack], false);
       if (status !== 0) return status;
     }
     return 0;

@@ -53,6 +53,14 @@ function kindOf(step: PreviewStep): string {
 
 const nameOf = (step: PreviewStep): string => step.urn.split("::").pop() ?? step.urn;
 
+/** What the resource is on the host: a dataset, a section, a line's target; a grant by its resource name (user and pool). */
+function identity(step: PreviewStep): string {
+  if (kindOf(step) === "Delegation") return nameOf(step);
+  const state = step.newState ?? step.oldState;
+  const found = RENAME_KEYS.map((k) => field(state, k)).find((v) => v !== undefined && v !== UNKNOWN);
+  return found ?? nameOf(step);
+}
+
 function field(state: { inputs?: Record<string, unknown>; outputs?: Record<string, unknown> } | undefined, key: string) {
   const v = state?.outputs?.[key] ?? state?.inputs?.[key];
   return v === undefined ? undefined : typeof v === "string" ? v : JSON.stringify(v);
@@ -71,7 +79,7 @@ function changedKeys(step: PreviewStep): string[] {
 /** What a removed resource means for the data, from its recorded deletion policy. */
 function deletionMeaning(step: PreviewStep): { destroys: boolean; text: string } {
   const policy = field(step.oldState, "onDelete");
-  const what = `${kindOf(step)} ${field(step.oldState, "name") ?? field(step.oldState, "dataset") ?? nameOf(step)}`;
+  const what = `${kindOf(step)} ${identity(step)}`;
   if (kindOf(step) !== "Dataset") return { destroys: false, text: `${what} (removed from the host's configuration)` };
   if (policy === "destroy") {
     const recursive = field(step.oldState, "destroyRecursive") === "true" ? " WITH ITS CHILDREN" : "";
@@ -96,7 +104,7 @@ export function review(stack: string, preview: Preview): Review {
       const meaning = deletionMeaning(step);
       (meaning.destroys ? r.destroys : r.releases).push(meaning.text);
     } else if (step.op === "create") {
-      (step.newState?.inputs?.["adopt"] === true ? r.adopts : r.creates).push(`${kind} ${field(step.newState, "name") ?? field(step.newState, "dataset") ?? nameOf(step)}`);
+      (step.newState?.inputs?.["adopt"] === true ? r.adopts : r.creates).push(`${kind} ${identity(step)}`);
     } else if (step.op === "update") {
       const keys = changedKeys(step);
       // What names the resource on the host: a Dataset's rename is a zfs
@@ -118,7 +126,7 @@ export function review(stack: string, preview: Preview): Review {
     const message = (d.message ?? "").trim();
     if (!message) continue;
     if (d.severity === "error") r.errors.push(message);
-    else if (d.severity === "warning") r.warnings.push(message);
+    else if (d.severity === "warning" && !r.warnings.includes(message)) r.warnings.push(message); // once, not once per resource
   }
   return r;
 }
@@ -143,7 +151,7 @@ export function render(reviews: readonly Review[]): string {
     };
     section("errors", r.errors);
     section("renames (zfs rename, data and identity kept)", r.renames);
-    section("creates", r.creates);
+    section("creates (a section, line, grant or share the host already has as wanted is taken over unchanged)", r.creates);
     section("adopts (taken over unchanged if it exists, created otherwise)", r.adopts);
     section("updates", r.updates);
     section("no longer managed (data kept)", r.releases);
