@@ -19,18 +19,6 @@ export const POOLS: Record<HostName, readonly string[]> = {
 /** The user a host's root uses to pull from another host (delegated `hold,send` there). */
 export const operatorOf = (puller: HostName): string => `${puller}operator`;
 
-/**
- * Who pulls from whom: source host -> the hosts that pull from it (the same
- * before and after the restructure). Only the sending side delegates, so a
- * host's Delegations follow from this table: `<puller>operator` gets the
- * permissions below on each of its pools (off-fleet.md).
- */
-export const PULLERS: Record<HostName, readonly HostName[]> = {
-  off1: ["off2", "ovh3"],
-  off2: ["off1", "ovh3"],
-  ovh3: [],
-};
-
 /** What a pulling operator may do on its source: take holds and send, nothing else. */
 export const PULL_PERMISSIONS: readonly string[] = ["hold", "send"];
 
@@ -316,6 +304,23 @@ export const PULLS: Record<HostName, readonly PullSpec[]> = {
     pull("off1", "rpool", "rpool/backups/off1-rpool"),
   ],
 };
+
+/**
+ * Who pulls from whom, as the pulls above declare it: source host -> the hosts
+ * that pull from it (the same in both layouts). Only the sending side
+ * delegates, so a host's Delegations follow from the pulls other hosts
+ * declare against it: `<puller>operator` gets PULL_PERMISSIONS on each of its
+ * pools (off-fleet.md), granted on the pool roots.
+ */
+export const PULLERS: Record<HostName, readonly HostName[]> = {
+  off1: pullersOf("off1"),
+  off2: pullersOf("off2"),
+  ovh3: pullersOf("ovh3"),
+};
+
+function pullersOf(source: HostName): HostName[] {
+  return HOSTS.filter((puller) => PULLS[puller].some((p) => p.from === source));
+}
 
 export const pullsOf = (host: HostName, layout: Layout): PullSpec[] => PULLS[host].filter((p) => p.state[layout] !== undefined);
 

@@ -161,9 +161,11 @@ export function hostProgram(host: HostName): HostOutputs {
     }
   }
 
-  // NFS shares.
+  // NFS shares, after every dataset of the host is in place: settling the
+  // exports runs `zfs share -a` over the whole host, which must not meet a
+  // rename half done (children of a shared dataset are renamed after it).
   for (const s of SHARES[host]) {
-    new NfsShare(s.dataset, { host, dataset: nameOf(s.dataset), clients: s.clients, options: s.options }, { dependsOn: after(s.dataset) });
+    new NfsShare(s.dataset, { host, dataset: nameOf(s.dataset), clients: s.clients, options: s.options }, { dependsOn: [...datasets.values()] });
   }
 
   const names = [...datasets].map(([key, ds]) => ds.name.apply((name): [string, string] => [key, name]));

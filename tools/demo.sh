@@ -10,7 +10,7 @@ stacks=(lab-off2 lab-off1 lab-ovh3)
 out=${ZFSFLEET_DEMO_OUT:-.pulumi/demo}  # the engine's JSON previews, for review and for the end-to-end test
 mkdir -p "$out"
 
-step "1/8 Boot the lab: three OpenZFS VMs (off1, off2, ovh3). First run: image ~12 min, boot ~2 min"
+step "1/8 Boot the lab: three OpenZFS VMs (off1, off2, ovh3), about 2 min (the VM image is built once and cached)"
 lab/labctl up
 
 step "2/8 Lay the fleet out as it was before the restructure (datasets with files, sanoid/syncoid files, NFS share)"

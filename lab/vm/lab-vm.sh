@@ -14,10 +14,20 @@ wait_all() {
 }
 
 create_pool() {
-  local pool=$1 disk=/dev/disk/by-id/virtio-$1
-  [ -b "$disk" ] || { echo "$(hostname): no disk $disk for pool $pool" >&2; return 1; }
-  # `rpool` here is a data pool on an extra disk: the VM's root file system is ext4.
-  zpool create -f -o ashift=12 -O compression=lz4 -O atime=off -m "/$pool" "$pool" "$disk"
+  local pool=$1 disk=/dev/disk/by-id/virtio-$1 attempt
+  # A pool just destroyed leaves udev re-reading its disk: the by-id link can
+  # be missing for a moment and `zpool create` then fails ("no such pool or
+  # dataset"). Wait for udev, and try again a few times.
+  for attempt in 1 2 3 4; do
+    udevadm settle --timeout=30 2>/dev/null || true
+    if [ -b "$disk" ]; then
+      # `rpool` here is a data pool on an extra disk: the VM's root file system is ext4.
+      zpool create -f -o ashift=12 -O compression=lz4 -O atime=off -m "/$pool" "$pool" "$disk" && return 0
+    fi
+    sleep "$attempt"
+  done
+  echo "$(hostname): could not create pool $pool on $disk" >&2
+  return 1
 }
 
 ensure_pools() {

@@ -51,9 +51,9 @@ export class NfsShare extends pulumi.dynamic.Resource {
     pulumi.all([this.inheritedBy, this.dataset]).apply(([children, dataset]) => {
       if (children && children.length > 0) {
         pulumi.log.warn(
-          `${dataset} is shared and ${children.length} child dataset(s) inherit the share, so they are exported too: ` +
+          `${dataset} is shared and, at the last read of the share, ${children.length} child dataset(s) inherited it, so they are exported too: ` +
             `${children.slice(0, 5).join(", ")}${children.length > 5 ? ", ..." : ""}. ` +
-            `Move them out, or give them their own sharenfs (an NfsShare, or sharenfs=off).`,
+            `Move them out, or give them their own sharenfs (an NfsShare, or sharenfs=off); \`pulumi refresh\` reads it again.`,
           this,
         );
       }

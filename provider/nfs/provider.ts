@@ -155,12 +155,30 @@ async function inheritors(host: string, dataset: string): Promise<string[]> {
 async function settleExports(host: string): Promise<{ served: ExportLine[]; regenerated: boolean }> {
   const state = await exportsState(host);
   if (state.stale.length === 0 && state.missing.length === 0) return { served: state.served, regenerated: false };
-  await run(host, sh`rm -f ${EXPORTS_FILE} && zfs share -a && exportfs -ra`, { timeoutMs: 300_000 });
+  await regenerateExports(host);
   const after = await exportsState(host);
   if (after.stale.length > 0) {
     throw new Error(`${host}: ${EXPORTS_FILE} still lists ${after.stale.map((l) => l.path).join(", ")} after regenerating it`);
   }
   return { served: after.served, regenerated: true };
+}
+
+/**
+ * `zfs share -a` walks every dataset of the host; a dataset being renamed at
+ * that moment (another resource of the same `up`) makes it fail with "cannot
+ * mount ... No such file or directory". That is transient: try again a few times.
+ */
+async function regenerateExports(host: string): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await run(host, sh`rm -f ${EXPORTS_FILE} && zfs share -a && exportfs -ra`, { timeoutMs: 300_000 });
+      return;
+    } catch (err) {
+      const transient = err instanceof RemoteCommandError && /cannot (mount|share) .*(No such file or directory|does not exist|busy)/.test(err.stderr);
+      if (!transient || attempt >= 4) throw err;
+      await new Promise((r) => setTimeout(r, 3_000 * attempt));
+    }
+  }
 }
 
 async function outputsOf(inputs: NfsShareInputs, served?: ExportLine[]): Promise<NfsShareOutputs> {
