@@ -54,7 +54,9 @@ stop_activity() {
 }
 
 reset_config() {
-  rm -f /etc/sanoid/*.conf
+  # Everything in /etc/sanoid: the files, zfs-fleet's backups (*.zfs-fleet.bak),
+  # its lock and leftover temporary files (.zfs-fleet*).
+  find /etc/sanoid -mindepth 1 -maxdepth 1 -exec rm -rf {} + 2>/dev/null || true
   rm -rf /var/cache/sanoid/* /run/sanoid/* 2>/dev/null || true
   rm -f /etc/exports.d/*
   echo '# zfs-fleet-lab baseline: no exports (ZFS writes /etc/exports.d/zfs.exports)' >/etc/exports
