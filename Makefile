@@ -6,11 +6,12 @@ SHELL := /bin/bash
 
 ENV := source tools/env.sh &&
 
-.PHONY: help deps toolchain prepare build typecheck test test-unit demo clean-state
+.PHONY: help deps toolchain prepare build typecheck test test-unit demo bench clean-state
 
 help:
 	@echo "make demo   run the main job against the embedded lab"
 	@echo "make test   run every test (unit, engine, lab, end to end)"
+	@echo "make bench  measure zfs-fleet beside Ansible and a per-command baseline (long; docs/bench.md)"
 
 # npm ci only when the lock file changed since the last install.
 node_modules/.install-stamp: package.json package-lock.json
@@ -51,3 +52,12 @@ clean-state:
 	rm -rf .pulumi/state .pulumi/home
 
 -include lab.mk
+
+# The benchmark (docs/bench.md): long (Ansible takes about a second per
+# dataset under emulation), so never part of `make test`. BENCH_N="100 300"
+# picks the sizes.
+bench: prepare build
+	@command -v ansible-playbook >/dev/null || apt-get install -y --no-install-recommends ansible
+	@command -v gnuplot >/dev/null || apt-get install -y --no-install-recommends gnuplot-nox
+	@$(ENV) ZFSFLEET_BENCH=1 vitest run --project bench
+	@$(ENV) node bench/report.ts

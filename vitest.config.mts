@@ -33,6 +33,21 @@ export default defineConfig({
           fileParallelism: false,
         },
       },
+      // The benchmark (`make bench`, bench/): only when asked for, never in `make test`.
+      ...(process.env.ZFSFLEET_BENCH
+        ? [
+            {
+              test: {
+                name: "bench",
+                include: ["bench/**/*.run.ts"],
+                globalSetup: ["test/lab/global-setup.ts"],
+                testTimeout: 4 * 3_600_000,
+                hookTimeout: 3_600_000,
+                fileParallelism: false,
+              },
+            },
+          ]
+        : []),
     ],
   },
 });

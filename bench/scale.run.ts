@@ -1,0 +1,168 @@
+// The benchmark (`make bench`, docs/bench.md): one lab host (off2) filled with
+// N datasets with a few properties each, for N = 100, 300, 1000 (BENCH_N).
+// For each N, the same work, one tool after the other on the same lab:
+//   zfs-fleet: pulumi preview, refresh, a no-op up, the rename of a parent
+//              with 50 children (an up);
+//   Ansible:   community.general.zfs over the N datasets in check mode and in
+//              apply mode (no change to make), the rename as a command task;
+//   baseline:  one SSH connection and one `zfs get` per dataset (the work of
+//              any read-everything operation: preview, refresh, up), the
+//              rename as one command.
+// Figures: wall time, SSH connections (zfs-fleet: the provider's counters;
+// every tool: the host's sshd log), remote commands. Results go to
+// docs/bench/results.json; bench/report.ts turns them into the table and chart.
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, it } from "vitest";
+import { TestStack, repo } from "../test/lab/engine";
+import { closeConnections, out, resetLab, run, sh } from "../test/lab/support";
+import { Ansible, PROPERTIES, perCommandRead, perCommandRename } from "./tools";
+
+const SIZES = (process.env.BENCH_N ?? "100 300 1000").split(/[\s,]+/).filter(Boolean).map(Number);
+const CHILDREN = 50;
+const ROOT = "zfs-hdd/bench";
+
+export interface Row {
+  n: number;
+  tool: "zfs-fleet" | "ansible" | "per-command";
+  op: "preview" | "refresh" | "noop-up" | "rename" | "check" | "apply" | "read-all";
+  seconds: number;
+  connections: number;
+  commands: number;
+  /** Connections the host's sshd accepted meanwhile (the cross-check). */
+  sshdConnections: number;
+}
+
+/** The datasets of a fill of size n: a parent with 50 children, and n - 51 siblings. */
+function names(n: number, tree: string): string[] {
+  const children = Array.from({ length: CHILDREN }, (_, i) => `${ROOT}/${tree}/c${String(i).padStart(2, "0")}`);
+  const flat = Array.from({ length: n - CHILDREN - 1 }, (_, i) => `${ROOT}/d${String(i).padStart(4, "0")}`);
+  return [`${ROOT}/${tree}`, ...children, ...flat];
+}
+
+const PROGRAM = `
+import * as pulumi from "@pulumi/pulumi";
+import { Dataset } from "zfs-fleet-provider/src";
+const cfg = new pulumi.Config();
+const n = cfg.requireNumber("count");
+const tree = "${ROOT}/" + cfg.require("tree");
+const properties = ${JSON.stringify(PROPERTIES)};
+const parent = new Dataset("tree", { host: "off2", name: tree, properties, adopt: true });
+for (let i = 0; i < ${CHILDREN}; i++) {
+  new Dataset("c" + i, { host: "off2", name: tree + "/c" + String(i).padStart(2, "0"), properties, adopt: true }, { dependsOn: [parent] });
+}
+for (let i = 0; i < n - ${CHILDREN + 1}; i++) {
+  new Dataset("d" + i, { host: "off2", name: "${ROOT}/d" + String(i).padStart(4, "0"), properties, adopt: true });
+}
+`;
+
+async function vmNow(): Promise<number> {
+  return Number((await out("off2", "date +%s")).trim());
+}
+
+/** Connections sshd accepted on off2 between two of its clock readings (the bench's own master connection opened before). */
+async function sshdAccepted(since: number, until: number): Promise<number> {
+  const text = await out("off2", sh`journalctl -q -o cat _COMM=sshd ${`--since=@${since}`} ${`--until=@${until + 1}`} | grep -c '^Accepted' || true`);
+  return Number(text.trim() || "0");
+}
+
+const rows: Row[] = [];
+const seconds = (ms: number) => Math.round(ms / 10) / 100;
+
+async function measure(
+  n: number,
+  tool: Row["tool"],
+  op: Row["op"],
+  work: () => Promise<{ ms: number; connections: number; commands: number }>,
+): Promise<void> {
+  await vmNow(); // (re)opens the bench's own ssh master connection, so sshd's count below is the tool's alone
+  await new Promise((res) => setTimeout(res, 1100));
+  const since = await vmNow();
+  const r = await work();
+  await new Promise((res) => setTimeout(res, 1500)); // let journald catch up
+  const until = await vmNow();
+  const sshd = await sshdAccepted(since, until);
+  // A tool that does not count its own connections (-1) is counted by sshd.
+  const row: Row = { n, tool, op, seconds: seconds(r.ms), connections: r.connections < 0 ? sshd : r.connections, commands: r.commands, sshdConnections: sshd };
+  rows.push(row);
+  console.log(`[bench] N=${n} ${tool} ${op}: ${row.seconds} s, ${row.connections} connections (sshd saw ${row.sshdConnections}), ${row.commands} remote commands`);
+}
+
+/** Adds this run's rows to docs/bench/results.json, replacing earlier rows of the same N, tool and operation. */
+function save(): void {
+  const dir = join(repo, "docs", "bench");
+  const file = join(dir, "results.json");
+  mkdirSync(dir, { recursive: true });
+  const key = (r: Row) => `${r.n} ${r.tool} ${r.op}`;
+  const mine = new Set(rows.map(key));
+  const earlier: Row[] = existsSync(file) ? (JSON.parse(readFileSync(file, "utf8")) as { rows: Row[] }).rows.filter((r) => !mine.has(key(r))) : [];
+  const all = [...earlier, ...rows].sort((a, b) => a.n - b.n || a.tool.localeCompare(b.tool) || a.op.localeCompare(b.op));
+  writeFileSync(file, `${JSON.stringify({ measured: new Date().toISOString(), machine: "2 cores, qemu TCG lab VMs", rows: all }, null, 2)}\n`);
+}
+
+describe.each(SIZES)("N = %i datasets on off2", (n) => {
+  let stack: TestStack;
+
+  beforeAll(async () => {
+    await resetLab();
+    // The fill: created in parallel batches (one transaction group for many creates).
+    const all = names(n, "tree");
+    const opts = Object.entries(PROPERTIES).flatMap(([k, v]) => ["-o", `${k}=${v}`]);
+    await run("off2", sh`zfs create ${ROOT} && zfs create ${opts} ${all[0]}`);
+    const rest = all.slice(1);
+    for (let i = 0; i < rest.length; i += 200) {
+      const batch = rest.slice(i, i + 200);
+      await run("off2", sh`for d in ${batch}; do zfs create ${opts} "$d" & done; wait`, { timeoutMs: 1_800_000 });
+    }
+    const count = Number((await out("off2", sh`zfs list -H -o name -r ${ROOT} | wc -l`)).trim());
+    if (count !== n + 1) throw new Error(`fill: expected ${n + 1} datasets under ${ROOT}, found ${count}`);
+
+    stack = await TestStack.create(`bench-${n}`, ["off2"], PROGRAM);
+    await stack.setConfig("zfs-fleet:count", String(n));
+    await stack.setConfig("zfs-fleet:tree", "tree");
+    await stack.pulumi("up", "--yes", "--skip-preview", "--parallel", "64"); // adopt the fill (not measured)
+    stack.takeCommands();
+  });
+  afterAll(async () => {
+    await stack?.dispose();
+    await closeConnections();
+    save();
+  });
+
+  const ours = (args: string[]) => async () => {
+    stack.takeCommands();
+    const started = Date.now();
+    await stack.pulumi(...args, "--parallel", "64");
+    const ms = Date.now() - started;
+    const log = stack.takeCommands();
+    return { ms, connections: log.filter((c) => c.event === "connect").length, commands: log.filter((c) => c.event === "command").length };
+  };
+
+  it("zfs-fleet", async () => {
+    await measure(n, "zfs-fleet", "preview", ours(["preview", "--expect-no-changes"]));
+    await measure(n, "zfs-fleet", "refresh", ours(["refresh", "--yes", "--skip-preview"]));
+    await measure(n, "zfs-fleet", "noop-up", ours(["up", "--yes", "--skip-preview"]));
+    await stack.setConfig("zfs-fleet:tree", "tree-pulumi");
+    await measure(n, "zfs-fleet", "rename", ours(["up", "--yes", "--skip-preview"]));
+  });
+
+  it("Ansible community.general.zfs", async () => {
+    const ansible = new Ansible("off2");
+    const current = names(n, "tree-pulumi");
+    const play = (check: boolean) => async () => {
+      const r = await ansible.ensure(current, check);
+      if (r.changed !== 0) throw new Error(`Ansible ${check ? "check" : "apply"} reports ${r.changed} changes on datasets that are as wanted`);
+      return { ms: r.ms, connections: -1, commands: current.length }; // one module run per dataset
+    };
+    await measure(n, "ansible", "check", play(true));
+    await measure(n, "ansible", "apply", play(false));
+    await measure(n, "ansible", "rename", async () => ({ ...(await ansible.rename(`${ROOT}/tree-pulumi`, `${ROOT}/tree-ansible`)), connections: -1, commands: 1 }));
+  });
+
+  it("per-command baseline", async () => {
+    // Wherever the tools before left the parent (one may have been skipped with -t).
+    const tree = (await out("off2", sh`zfs list -H -o name -d 1 ${ROOT}`)).split("\n").find((l) => l.startsWith(`${ROOT}/tree`))!.slice(ROOT.length + 1);
+    await measure(n, "per-command", "read-all", () => perCommandRead("off2", names(n, tree)));
+    await measure(n, "per-command", "rename", () => perCommandRename("off2", `${ROOT}/${tree}`, `${ROOT}/tree-command`));
+  });
+});
