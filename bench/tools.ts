@@ -7,7 +7,7 @@ import { spawn } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { lab } from "../test/lab/support";
+import { baseArgs, lab, target } from "../test/lab/support";
 
 // Values as `zfs get -p` prints them: the Ansible module compares those strings (a
 // size like recordsize=1M would read 1048576 and always count as a change).
@@ -100,21 +100,8 @@ export class Ansible {
 // ---------------------------------------------------------------------------
 // The per-command baseline
 
-function sshArgs(host: "off2"): string[] {
-  const h = lab().hosts[host];
-  return [
-    "-i", h.privateKeyPath,
-    "-o", "IdentitiesOnly=yes",
-    "-o", `UserKnownHostsFile=${lab().knownHostsPath}`,
-    "-o", "GlobalKnownHostsFile=/dev/null",
-    "-o", "StrictHostKeyChecking=yes",
-    "-o", "BatchMode=yes",
-    "-o", "ControlMaster=no",
-    "-o", "ControlPath=none",
-    "-p", String(h.port),
-    `${h.user}@${h.host}`,
-  ];
-}
+/** A connection of its own each time: ssh keeps the first value of an option, so these win over the shared master's. */
+const sshArgs = (host: "off2"): string[] => ["-o", "ControlMaster=no", "-o", "ControlPath=none", ...baseArgs(host), target(host)];
 
 /**
  * Reads every dataset's properties the per-command way: a new connection and

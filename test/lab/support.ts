@@ -144,7 +144,8 @@ const controlDir = mkdtempSync(join(tmpdir(), "zfslab-"));
 const masters = new Map<HostName, Promise<void>>();
 export const stats = { commands: new Map<HostName, number>(), totalMs: 0 };
 
-function baseArgs(host: HostName): string[] {
+/** ssh options for a VM: its key, its pinned host key, batch mode, the shared master's control path. */
+export function baseArgs(host: HostName): string[] {
   const h = lab().hosts[host];
   return [
     "-i", h.privateKeyPath,
@@ -160,7 +161,7 @@ function baseArgs(host: HostName): string[] {
   ];
 }
 
-function target(host: HostName): string {
+export function target(host: HostName): string {
   const h = lab().hosts[host];
   return `${h.user}@${h.host}`;
 }
