@@ -27,7 +27,20 @@ import type * as pulumi from "@pulumi/pulumi";
 
 export type Kind = "Dataset" | "Delegation" | "NfsShare" | "SanoidPolicy" | "SyncoidPull";
 
+// One shim object per kind for the whole program: the SDK serializes a
+// provider once per object (a WeakMap in pulumi.dynamic.Resource), and the
+// serialization (V8's inspector walking the closures) costs more than the
+// rest of a resource's registration. A fresh object per resource made a
+// 1000-dataset preview pay it 1000 times.
+const shims = new Map<Kind, pulumi.dynamic.ResourceProvider>();
+
 export function shimFor(kind: Kind): pulumi.dynamic.ResourceProvider {
+  let shim = shims.get(kind);
+  if (!shim) shims.set(kind, (shim = makeShim(kind)));
+  return shim;
+}
+
+function makeShim(kind: Kind): pulumi.dynamic.ResourceProvider {
   return {
     async configure(req) {
       // eslint-disable-next-line @typescript-eslint/no-require-imports
