@@ -104,31 +104,52 @@ function save(): void {
   writeFileSync(file, `${JSON.stringify({ measured: new Date().toISOString(), machine: "2 cores, qemu TCG lab VMs", rows: all }, null, 2)}\n`);
 }
 
+/** Fills off2 with the N datasets, in parallel batches (one transaction group for many creates). */
+async function fill(n: number): Promise<void> {
+  const memMB = Math.round(Number((await out("off2", "awk '/^MemTotal/ {print $2}' /proc/meminfo")).trim()) / 1024);
+  if (memMB < memoryNeededMB(n) * 0.9) {
+    throw new Error(
+      `off2 has ${memMB} MiB; ${n} mounted datasets need about ${memoryNeededMB(n)} MiB (1 GiB ran out of memory at 750). ` +
+        `Restart the lab with more: lab/labctl down && ZFSLAB_MEM_MB=${memoryNeededMB(n)} make bench`,
+    );
+  }
+  const all = names(n, "tree");
+  const opts = Object.entries(PROPERTIES).flatMap(([k, v]) => ["-o", `${k}=${v}`]);
+  await run("off2", sh`zfs create ${ROOT} && zfs create ${opts} ${all[0]}`);
+  const rest = all.slice(1);
+  // 50 at a time: each is a zfs process in a small VM (200 at once ran it out of memory).
+  for (let i = 0; i < rest.length; i += 50) {
+    const batch = rest.slice(i, i + 50);
+    await run("off2", sh`for d in ${batch}; do zfs create ${opts} "$d" & done; wait`, { timeoutMs: 1_800_000 });
+  }
+  const count = Number((await out("off2", sh`zfs list -H -o name -r ${ROOT} | wc -l`)).trim());
+  if (count !== n + 1) throw new Error(`fill: expected ${n + 1} datasets under ${ROOT}, found ${count}`);
+}
+
+/**
+ * BENCH_REUSE=1: when off2 already holds a fill of size n (a run before, whose
+ * tools left the parent under another name), names the parent back and keeps
+ * it, saving the fill (about 20 min at N = 1000) when re-measuring one tool.
+ */
+async function reuseFill(n: number): Promise<boolean> {
+  const listed = await run("off2", sh`zfs list -H -o name -r ${ROOT}`, { allowFailure: true });
+  const datasets = listed.exitCode === 0 ? listed.stdout.split("\n").filter(Boolean) : [];
+  const tree = datasets.find((d) => d.startsWith(`${ROOT}/tree`) && !d.slice(ROOT.length + 1).includes("/"));
+  if (datasets.length !== n + 1 || !tree) return false;
+  if (tree !== `${ROOT}/tree`) await run("off2", sh`zfs rename ${tree} ${ROOT}/tree`);
+  return true;
+}
+
 describe.each(SIZES)("N = %i datasets on off2", (n) => {
   let stack: TestStack;
 
   beforeAll(async () => {
-    await resetLab();
-    const memMB = Math.round(Number((await out("off2", "awk '/^MemTotal/ {print $2}' /proc/meminfo")).trim()) / 1024);
-    if (memMB < memoryNeededMB(n) * 0.9) {
-      throw new Error(
-        `off2 has ${memMB} MiB; ${n} mounted datasets need about ${memoryNeededMB(n)} MiB (1 GiB ran out of memory at 750). ` +
-          `Restart the lab with more: lab/labctl down && ZFSLAB_MEM_MB=${memoryNeededMB(n)} make bench`,
-      );
+    if (process.env.BENCH_REUSE === "1" && (await reuseFill(n))) {
+      console.log(`[bench] N=${n}: reusing the fill already on off2 (BENCH_REUSE=1)`);
+    } else {
+      await resetLab();
+      await fill(n);
     }
-    // The fill: created in parallel batches (one transaction group for many creates).
-    const all = names(n, "tree");
-    const opts = Object.entries(PROPERTIES).flatMap(([k, v]) => ["-o", `${k}=${v}`]);
-    await run("off2", sh`zfs create ${ROOT} && zfs create ${opts} ${all[0]}`);
-    const rest = all.slice(1);
-    // 50 at a time: each is a zfs process in a small VM (200 at once ran it out of memory).
-    for (let i = 0; i < rest.length; i += 50) {
-      const batch = rest.slice(i, i + 50);
-      await run("off2", sh`for d in ${batch}; do zfs create ${opts} "$d" & done; wait`, { timeoutMs: 1_800_000 });
-    }
-    const count = Number((await out("off2", sh`zfs list -H -o name -r ${ROOT} | wc -l`)).trim());
-    if (count !== n + 1) throw new Error(`fill: expected ${n + 1} datasets under ${ROOT}, found ${count}`);
-
     stack = await TestStack.create(`bench-${n}`, ["off2"], PROGRAM);
     await stack.setConfig("zfs-fleet:count", String(n));
     await stack.setConfig("zfs-fleet:tree", "tree");
