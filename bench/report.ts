@@ -25,13 +25,16 @@ const { rows, measured } = JSON.parse(readFileSync(join(dir, "results.json"), "u
 const sizes = [...new Set(rows.map((r) => r.n))].sort((a, b) => a - b);
 const get = (n: number, tool: string, op: string) => rows.find((r) => r.n === n && r.tool === tool && r.op === op);
 
-/** How a cost grows: the exponent b of cost ~ N^b between the smallest and largest N. */
+/** How a cost grows: the exponent b of cost ~ N^b between the smallest and largest N measured for it. */
 function growth(tool: string, op: string, key: "seconds" | "connections" | "commands"): string {
-  const lo = get(sizes[0], tool, op);
-  const hi = get(sizes[sizes.length - 1], tool, op);
-  if (!lo || !hi || sizes.length < 2 || lo[key] <= 0 || hi[key] <= 0) return "-";
-  const b = Math.log(hi[key] / lo[key]) / Math.log(sizes[sizes.length - 1] / sizes[0]);
-  return `N^${b.toFixed(2)}`;
+  const measuredAt = sizes.filter((n) => get(n, tool, op));
+  if (measuredAt.length < 2) return "-";
+  const [nLo, nHi] = [measuredAt[0], measuredAt[measuredAt.length - 1]];
+  const lo = get(nLo, tool, op)!;
+  const hi = get(nHi, tool, op)!;
+  if (lo[key] <= 0 || hi[key] <= 0) return lo[key] === hi[key] ? `none (0 at ${nLo} and ${nHi})` : "-";
+  const b = Math.log(hi[key] / lo[key]) / Math.log(nHi / nLo);
+  return `N^${b.toFixed(2)} (${nLo}-${nHi})`;
 }
 
 const ratio = (a?: Row, b?: Row) => (a && b && a.seconds > 0 ? `${(b.seconds / a.seconds).toFixed(1)}x` : "-");
@@ -58,7 +61,7 @@ for (const n of sizes) {
     );
   }
 }
-lines.push("", "How each cost grows with N (exponent between the smallest and the largest N; 0 is flat, 1 is linear):", "");
+lines.push("", "How each cost grows with N (exponent between the smallest and the largest N measured, in brackets; 0 is flat, 1 is linear):", "");
 lines.push("| tool, operation | time | connections | remote commands |", "| --- | --- | --- | --- |");
 for (const [tool, op] of [
   ["zfs-fleet", "preview"],
@@ -91,7 +94,8 @@ const series: [string, string, string][] = [
   ["per-command", "read-all", "per-command read"],
 ];
 const data = series
-  .map(([tool, op]) => sizes.map((n) => `${n} ${get(n, tool, op)?.seconds ?? "NaN"}`).join("\n"))
+  // Only the sizes measured for a series, so a missing size does not break its line.
+  .map(([tool, op]) => sizes.flatMap((n) => { const r = get(n, tool, op); return r ? [`${n} ${r.seconds}`] : []; }).join("\n") || "NaN NaN")
   .join("\n\n\n");
 const dat = join(tmpdir(), "zfs-fleet-bench-cost.dat");
 writeFileSync(dat, `${data}\n`);
