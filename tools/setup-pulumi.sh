@@ -64,11 +64,11 @@ fi
 # 3. Build from the Go module proxy.
 command -v go >/dev/null 2>&1 ||
   die "Go is needed to build the Pulumi CLI v$version here, and no 'go' is on PATH.
-  Fix: install Go 1.25 or newer (for example under /usr/local/go and add /usr/local/go/bin to PATH),
+  Fix: install Go 1.26.6 or newer (for example under /usr/local/go and add /usr/local/go/bin to PATH),
   or put a pulumi v$version on PATH."
 gover=$(go env GOVERSION | sed 's/^go//')
-if [[ "$(printf '%s\n1.25\n' "$gover" | sort -V | head -1)" != "1.25" ]]; then
-  die "Go $gover is too old to build the Pulumi CLI v$version: install Go 1.25 or newer."
+if [[ "$(printf '%s\n1.26.6\n' "$gover" | sort -V | head -1)" != "1.26.6" ]]; then
+  die "Go $gover is too old to build the Pulumi CLI v$version: install Go 1.26.6 or newer."
 fi
 
 cd "$src"

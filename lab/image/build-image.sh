@@ -108,7 +108,8 @@ EOF
 configure() {
   log "configuring the root filesystem"
   cp -a "$HERE/rootfs/." "$ROOTFS/"
-  chown -R root:root "$ROOTFS/usr/local/sbin" "$ROOTFS/etc/systemd" "$ROOTFS/etc/modules-load.d"
+  chown -R root:root "$ROOTFS/usr/local/sbin" "$ROOTFS/etc/systemd" "$ROOTFS/etc/modules-load.d" \
+    "$ROOTFS/etc/modprobe.d/zfs.conf" "$ROOTFS/etc/sysctl.d/90-zfslab.conf"
 
   echo '/dev/vda / ext4 defaults,noatime,errors=remount-ro 0 1' >"$ROOTFS/etc/fstab"
   echo lab >"$ROOTFS/etc/hostname"
