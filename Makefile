@@ -59,5 +59,5 @@ clean-state:
 bench: prepare build
 	@command -v ansible-playbook >/dev/null || apt-get install -y --no-install-recommends ansible
 	@command -v gnuplot >/dev/null || apt-get install -y --no-install-recommends gnuplot-nox
-	@$(ENV) ZFSLAB_MEM_MB=$${ZFSLAB_MEM_MB:-2048} ZFSFLEET_BENCH=1 vitest run --project bench $${BENCH_ONLY:+-t "$$BENCH_ONLY"}
+	@$(ENV) ZFSFLEET_BENCH=1 vitest run --project bench $${BENCH_ONLY:+-t "$$BENCH_ONLY"}
 	@$(ENV) node bench/report.ts

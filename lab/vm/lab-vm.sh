@@ -2,6 +2,9 @@
 # Runs INSIDE a lab VM, sent by labctl over one ssh connection (`bash -s -- COMMAND POOL...`).
 #   ensure-pools POOL...  import or create the pools that are missing (used by `labctl up`)
 #   reset POOL...         back to the baseline without a reboot (used by `labctl reset`)
+#   memwatch-start        start the memory sampler of this boot, unless it runs (used by `labctl up`)
+#   memwatch-reset        forget the high-water marks so far
+#   memwatch-report       one line: total_kib used_kib peak_at arc_bytes arc_max_bytes sunreclaim_kib since
 # Each pool lives on its own virtio disk whose serial is the pool name (/dev/disk/by-id/virtio-POOL).
 set -euo pipefail
 
@@ -88,12 +91,64 @@ reset() {
   say "reset: pools $(zpool list -H -o name | tr '\n' ' ')"
 }
 
+# The memory sampler: once a second, with shell builtins only (no process per sample), the kernel's
+# view of used memory (MemTotal - MemAvailable), the ARC's size and the unreclaimable slab, keeping
+# each one's high-water mark in /run (gone with the boot, like what it measures).
+readonly MEMWATCH=/run/zfslab-memwatch
+memwatch_loop() {
+  local k v _ total=0 avail=0 slab=0 arc=0 arcmax=0 used peak_used=0 peak_at=0 peak_arc=0 peak_slab=0 since
+  since=$EPOCHSECONDS
+  [ -f "$MEMWATCH.reset" ] && since=$(<"$MEMWATCH.reset")
+  # A pipe nobody writes to: `read -t 1` on it is a one-second sleep without a process.
+  exec 3<> <(:)
+  while :; do
+    if [ -f "$MEMWATCH.reset" ] && [ "$(<"$MEMWATCH.reset")" != "$since" ]; then
+      since=$(<"$MEMWATCH.reset") peak_used=0 peak_arc=0 peak_slab=0
+    fi
+    while read -r k v _; do
+      case $k in MemTotal:) total=$v ;; MemAvailable:) avail=$v ;; SUnreclaim:) slab=$v ;; esac
+    done </proc/meminfo
+    while read -r k _ v; do
+      case $k in size) arc=$v ;; c_max) arcmax=$v ;; esac
+    done </proc/spl/kstat/zfs/arcstats
+    used=$((total - avail))
+    local changed=no
+    if [ "$used" -gt "$peak_used" ]; then peak_used=$used peak_at=$EPOCHSECONDS changed=yes; fi
+    if [ "$arc" -gt "$peak_arc" ]; then peak_arc=$arc changed=yes; fi
+    if [ "$slab" -gt "$peak_slab" ]; then peak_slab=$slab changed=yes; fi
+    if [ "$changed" = yes ] || [ ! -f "$MEMWATCH" ]; then
+      echo "$total $peak_used $peak_at $peak_arc $arcmax $peak_slab $since" >"$MEMWATCH.tmp"
+      mv -f "$MEMWATCH.tmp" "$MEMWATCH"
+    fi
+    read -r -t 1 -u 3 _ || true
+  done
+}
+
+memwatch_start() {
+  systemctl is-active --quiet zfslab-memwatch.service && return 0
+  { declare -f memwatch_loop; echo "readonly MEMWATCH=$MEMWATCH"; echo memwatch_loop; } >/run/zfslab-memwatch.sh
+  systemd-run --quiet --unit=zfslab-memwatch --collect -p Nice=10 bash /run/zfslab-memwatch.sh
+}
+
+memwatch_reset() {
+  date +%s >"$MEMWATCH.reset"
+  sleep 2
+}
+
+memwatch_report() {
+  [ -f "$MEMWATCH" ] || { echo "no memory sample yet" >&2; exit 1; }
+  cat "$MEMWATCH"
+}
+
 main() {
   local cmd=$1
   shift
   case "$cmd" in
     ensure-pools) ensure_pools "$@" ;;
     reset) reset "$@" ;;
+    memwatch-start) memwatch_start ;;
+    memwatch-reset) memwatch_reset ;;
+    memwatch-report) memwatch_report ;;
     *) echo "lab-vm.sh: unknown command $cmd" >&2; exit 2 ;;
   esac
 }
