@@ -4,7 +4,8 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { RemoteCommandError, knownHosts, run, sh } from "../transport";
 import { type DatasetFacts, type PoolFacts, invalidate, poolFacts } from "./inventory";
-import { type DatasetInputs, checkInputs, poolOf, sameValue } from "./schema";
+import { poolOf } from "../names";
+import { type DatasetInputs, checkInputs, sameValue } from "./schema";
 
 export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 const isUnknown = (v: unknown) => v === UNKNOWN;

@@ -1,36 +1,8 @@
-// ZFS's rules for dataset names and the properties a Dataset may manage, as
-// data (after zrepl's namecheck and OpenZFS's zfs_prop.c). Pure: check()
-// rejects bad input with these before any remote command could run.
+// The properties a Dataset may manage, as data (after OpenZFS's zfs_prop.c),
+// and the Dataset's inputs. Names follow ../names.ts. Pure: check() rejects
+// bad input with these before any remote command could run.
 import { z } from "zod";
-import { hostNameProblem } from "../config";
-
-const COMPONENT = /^[A-Za-z0-9_.:-]+$/;
-const RESERVED_POOLS = new Set(["mirror", "raidz", "raidz1", "raidz2", "raidz3", "draid", "spare", "log", "cache", "special", "dedup"]);
-
-/** Why `name` is not a dataset name we manage, or undefined when it is fine. */
-export function datasetNameProblem(name: string): string | undefined {
-  if (name.length === 0) return "must not be empty";
-  if (name.length > 255) return `is ${name.length} characters long; ZFS allows at most 255`;
-  if (/\s/.test(name)) return "must not contain white space (ZFS allows spaces, but syncoid-args.conf lines split on them)";
-  if (name.includes("@") || name.includes("#")) return "names a snapshot or bookmark; a Dataset is a filesystem";
-  if (name.includes("%")) return "must not contain '%' (reserved by ZFS for temporary clones)";
-  const bad = name.match(/[^A-Za-z0-9_.:/-]/);
-  if (bad) return `contains '${bad[0]}'; ZFS names use only letters, digits and _ . : - with / between components`;
-  const parts = name.split("/");
-  if (parts.length < 2) return "is a pool's root dataset, which comes with its pool and cannot be created or renamed";
-  if (parts.length > 50) return "nests 50 levels or more; ZFS allows fewer";
-  for (const part of parts) {
-    if (part === "") return "has an empty component (a leading, trailing or doubled /)";
-    if (part === "." || part === "..") return `has a '${part}' component`;
-    if (!COMPONENT.test(part)) return `has an invalid component '${part}'`;
-  }
-  const pool = parts[0];
-  if (!/^[A-Za-z]/.test(pool)) return `has pool name '${pool}', which must start with a letter`;
-  if (RESERVED_POOLS.has(pool)) return `uses the reserved word '${pool}' as its pool name`;
-  return undefined;
-}
-
-export const poolOf = (name: string): string => name.split("/")[0];
+import { datasetNameProblem, hostNameProblem, named } from "../names";
 
 const onOff = ["on", "off"] as const;
 const SIZE = /^(none|\d+(\.\d+)?[KMGTPE]?B?|\d+)$/i;
@@ -200,8 +172,8 @@ export function checkInputs(
   const hp = isUnknown(d.host) ? undefined : hostNameProblem(d.host, configuredHosts);
   if (hp) failures.push({ property: "host", reason: hp });
   if (!isUnknown(d.name)) {
-    const problem = datasetNameProblem(d.name);
-    if (problem) failures.push({ property: "name", reason: `"${d.name}" ${problem}` });
+    const problem = named(d.name, datasetNameProblem(d.name));
+    if (problem) failures.push({ property: "name", reason: problem });
   }
   for (const [key, value] of Object.entries(d.properties)) {
     if (isUnknown(value)) continue;

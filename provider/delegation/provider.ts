@@ -6,7 +6,8 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { poolFacts } from "../dataset/inventory";
-import { type Failure, datasetOrPoolProblem, hasUnknown, hostProblem, isUnknown, poolOf, zodFailures } from "../remotefile/inputs";
+import { poolOf } from "../names";
+import { type Failure, datasetOrPoolProblem, hasUnknown, hostProblem, isUnknown, zodFailures } from "../remotefile/inputs";
 import { RemoteCommandError, type ShellCommand, and, knownHosts, run, sh } from "../transport";
 import {
   type Grants,

@@ -3,6 +3,7 @@
 // `rw=@10.0.0.2/32,ro=@10.0.0.0/28,no_root_squash`; and the exports that
 // OpenZFS writes (/etc/exports.d/zfs.exports) and that the server serves
 // (`exportfs -v`), parsed. Pure.
+import { isDnsName } from "../names";
 
 export type Access = "rw" | "ro";
 
@@ -22,7 +23,6 @@ export interface Share {
 
 const OCTET = "(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)";
 const IPV4 = new RegExp(`^${OCTET}(\\.${OCTET}){3}$`);
-const HOSTNAME = /^(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/i;
 
 const ipToInt = (ip: string) => ip.split(".").reduce((n, o) => n * 256 + Number(o), 0);
 
@@ -46,7 +46,7 @@ export function addressProblem(address: string): string | undefined {
     return undefined;
   }
   if (/^[\d.]+$/.test(address)) return IPV4.test(address) ? undefined : `"${address}" is not a valid IPv4 address`;
-  if (!HOSTNAME.test(address)) {
+  if (!isDnsName(address)) {
     return `"${address}" is not an IPv4 address, a CIDR network or a host name (letters, digits, - and .)`;
   }
   return undefined;

@@ -2,8 +2,7 @@
 // (pure): the engine's marker for values unknown at preview, host and
 // dataset names (pool roots allowed: delegations and policies often sit on
 // a pool's root dataset).
-import { hostNameProblem } from "../config";
-import { datasetNameProblem } from "../dataset/schema";
+import { datasetNameProblem, hostNameProblem, named } from "../names";
 
 export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 export const isUnknown = (v: unknown): boolean => v === UNKNOWN;
@@ -23,21 +22,11 @@ export function hostProblem(host: unknown, configuredHosts: readonly string[] = 
   return isUnknown(host) ? undefined : hostNameProblem(host, configuredHosts);
 }
 
-const POOL = /^[A-Za-z][A-Za-z0-9_.:-]*$/;
-
 /** Why `name` is not a filesystem name (a pool's root included), or undefined. */
 export function datasetOrPoolProblem(name: unknown): string | undefined {
   if (isUnknown(name)) return undefined;
-  if (typeof name !== "string") return "must be a dataset name";
-  if (!name.includes("/")) {
-    if (/\s/.test(name)) return `"${name}" must not contain white space`;
-    return POOL.test(name) && name.length <= 255 ? undefined : `"${name}" is not a pool or dataset name`;
-  }
-  const p = datasetNameProblem(name);
-  return p ? `"${name}" ${p}` : undefined;
+  return named(name, datasetNameProblem(name, { poolRoot: true }));
 }
-
-export const poolOf = (name: string): string => name.split("/")[0];
 
 /** Zod issues as check() failures. */
 export function zodFailures(issues: readonly { path: readonly PropertyKey[]; message: string }[]): Failure[] {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { canonicalValue, checkInputs, datasetNameProblem, propertyProblem } from "../../provider/dataset/schema";
+import { canonicalValue, checkInputs, propertyProblem } from "../../provider/dataset/schema";
+import { datasetNameProblem } from "../../provider/names";
 import { UNKNOWN, diff } from "../../provider/dataset/provider";
 
 const isUnknown = (v: unknown) => v === UNKNOWN;
