@@ -2,9 +2,10 @@
 // the dataset's whole life, renames included: a new name in the same pool is
 // an update (`zfs rename`), never a replacement. check and diff are pure.
 import type * as pulumi from "@pulumi/pulumi";
-import { RemoteCommandError, knownHosts, run, sh } from "../transport";
-import { type DatasetFacts, type PoolFacts, invalidate, poolFacts } from "./inventory";
 import { poolOf } from "../names";
+import { RemoteCommandError, knownHosts, run, sh } from "../transport";
+import { failedWith } from "../zfs/errors";
+import { type DatasetFacts, type PoolFacts, findByGuid, invalidate, poolFacts } from "../zfs/inventory";
 import { type DatasetInputs, checkInputs, sameValue } from "./schema";
 
 export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
@@ -72,11 +73,6 @@ function guardReplacement(olds: DatasetOutputs, news: DatasetInputs, replaces: s
 function sameProperties(a: Record<string, string>, b: Record<string, string>): boolean {
   const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
   return [...keys].every((k) => a[k] === b[k] || (a[k] !== undefined && b[k] !== undefined && !isUnknown(b[k]) && sameValue(k, b[k], a[k])));
-}
-
-/** Finds the dataset by guid in its pool: it may have moved with a parent or been renamed by hand. */
-async function locate(host: string, pool: string, guid: string): Promise<DatasetFacts | undefined> {
-  return (await poolFacts(host, pool)).byGuid.get(guid);
 }
 
 export function outputsOf(inputs: DatasetInputs, facts: DatasetFacts, adoptedDifferences: string[] = []): DatasetOutputs {
@@ -153,7 +149,7 @@ export async function create(inputs: DatasetInputs): Promise<pulumi.dynamic.Crea
 }
 
 export async function read(id: string, props: DatasetOutputs): Promise<pulumi.dynamic.ReadResult> {
-  const facts = await locate(props.host, props.pool ?? poolOf(props.name), id);
+  const facts = await findByGuid(props.host, props.pool ?? poolOf(props.name), id);
   if (!facts) return { id: "", props: {} }; // gone: refresh drops it from the state
   return { id, props: outputsOf(props, facts, props.adoptedDifferences ?? []) };
 }
@@ -161,13 +157,13 @@ export async function read(id: string, props: DatasetOutputs): Promise<pulumi.dy
 export async function update(id: string, olds: DatasetOutputs, news: DatasetInputs): Promise<pulumi.dynamic.UpdateResult> {
   const { host } = news;
   const pool = poolOf(news.name);
-  let current = await locate(host, pool, id);
+  let current = await findByGuid(host, pool, id);
   if (!current) {
     throw new Error(`${host}: dataset ${olds.name} (guid ${id}) is not in pool ${pool} any more; run pulumi refresh`);
   }
   if (current.name !== news.name) {
     await renameTo(host, id, news);
-    current = await locate(host, pool, id);
+    current = await findByGuid(host, pool, id);
     if (!current) throw new Error(`${host}: dataset guid ${id} vanished during its rename to ${news.name}`);
   }
   const set = Object.entries(news.properties).filter(([k, v]) => differs(current!, k, v));
@@ -178,7 +174,7 @@ export async function update(id: string, olds: DatasetOutputs, news: DatasetInpu
   } finally {
     if (set.length + removed.length > 0) invalidate(host);
   }
-  const after = await locate(host, pool, id);
+  const after = await findByGuid(host, pool, id);
   if (!after) throw new Error(`${host}: dataset guid ${id} vanished while its properties were set`);
   return { outs: outputsOf(news, after) };
 }
@@ -254,15 +250,19 @@ async function renameTo(host: string, guid: string, news: DatasetInputs): Promis
 function explain(err: unknown, name: string, to?: string): Error {
   if (!(err instanceof RemoteCommandError)) return err as Error;
   const what = to ? `rename ${name} to ${to}` : `create ${name}`;
-  if (/busy/i.test(err.stderr)) {
+  if (failedWith(err, "busy")) {
     return new Error(
       `${err.host}: cannot ${what}: the dataset is busy. Something holds it or a child mounted: usually an NFS export ` +
         `in use (exportfs -v; clients still mounted), a container bind mount (Proxmox mp entries, docker volumes), or a ` +
         `process with its working directory or open files inside (fuser -vm <mountpoint>). ZFS said: ${err.stderr.trim()}`,
     );
   }
-  if (/parent does not exist/i.test(err.stderr)) {
+  if (failedWith(err, "parentMissing")) {
     return new Error(`${err.host}: cannot ${what}: its parent does not exist. Create the parent first (a Dataset it dependsOn) or set createParents: true.`);
+  }
+  if (failedWith(err, "exists")) {
+    // The pool was read just before: the name was taken in between, outside this update.
+    return new Error(`${err.host}: cannot ${what}: another dataset took that name meanwhile; run pulumi refresh. ZFS said: ${err.stderr.trim()}`);
   }
   return err;
 }
@@ -270,7 +270,7 @@ function explain(err: unknown, name: string, to?: string): Error {
 export async function remove(id: string, props: DatasetOutputs): Promise<void> {
   const { host } = props;
   if ((props.onDelete ?? "retain") === "retain") return; // the data stays; the program no longer manages it
-  const current = await locate(host, props.pool ?? poolOf(props.name), id);
+  const current = await findByGuid(host, props.pool ?? poolOf(props.name), id);
   if (!current) return;
   try {
     if (props.onDelete === "renameAside") {
@@ -285,7 +285,7 @@ export async function remove(id: string, props: DatasetOutputs): Promise<void> {
       await run(host, sh`zfs destroy ${recursive} ${current.name}`);
     }
   } catch (err) {
-    if (err instanceof RemoteCommandError && /has children|snapshots/i.test(err.stderr)) {
+    if (err instanceof RemoteCommandError && failedWith(err, "hasChildren")) {
       throw new Error(
         `${host}: ${current.name} has children or snapshots and was not destroyed; set destroyRecursive: true to take them ` +
           `too (clones elsewhere are never destroyed). ZFS said: ${err.stderr.trim()}`,

@@ -5,10 +5,11 @@
 // check and diff are pure.
 import type * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
-import { poolFacts } from "../dataset/inventory";
 import { poolOf } from "../names";
 import { type Failure, datasetOrPoolProblem, hasUnknown, hostProblem, isUnknown, zodFailures } from "../remotefile/inputs";
 import { RemoteCommandError, type ShellCommand, and, knownHosts, run, sh } from "../transport";
+import { failedWith } from "../zfs/errors";
+import { findByGuid } from "../zfs/inventory";
 import {
   type Grants,
   type Scope,
@@ -121,20 +122,15 @@ async function inspect(host: string, dataset: string, who: Who): Promise<Found> 
   return { name: dataset, guid: guid.trim(), grants: block.grants[whoLabel(who)] ?? NONE };
 }
 
-/** Where the dataset with `guid` is now (it may have been renamed), or undefined when it is gone. */
-async function locate(host: string, lastName: string, guid: string): Promise<string | undefined> {
-  return (await poolFacts(host, poolOf(lastName))).byGuid.get(guid)?.name;
-}
-
 /** The grants where they were last seen; the pool is searched by guid only when the dataset moved. */
 async function find(host: string, lastName: string, guid: string, who: Who): Promise<Found | undefined> {
   try {
     const found = await inspect(host, lastName, who);
     if (found.guid === guid) return found;
   } catch (err) {
-    if (!(err instanceof RemoteCommandError && /does not exist/.test(err.stderr))) throw err;
+    if (!failedWith(err, "missing")) throw err;
   }
-  const name = await locate(host, lastName, guid);
+  const name = (await findByGuid(host, poolOf(lastName), guid))?.name;
   return name ? inspect(host, name, who) : undefined;
 }
 
@@ -143,7 +139,7 @@ async function apply(host: string, commands: ShellCommand[]): Promise<void> {
   try {
     await run(host, and(...commands));
   } catch (err) {
-    if (err instanceof RemoteCommandError && /invalid user|invalid group|no such user|no such group/i.test(err.stderr)) {
+    if (err instanceof RemoteCommandError && failedWith(err, "unknownGrantee")) {
       throw new Error(`${host}: ${err.stderr.trim()}: the grantee does not exist on ${host} (create the user first; a deleted user can no longer be unallowed by name)`);
     }
     throw err;

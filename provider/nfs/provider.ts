@@ -7,7 +7,8 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { type Failure, datasetOrPoolProblem, hasUnknown, hostProblem, isUnknown, zodFailures } from "../remotefile/inputs";
-import { RemoteCommandError, knownHosts, run, sh } from "../transport";
+import { knownHosts, run, sh } from "../transport";
+import { failedWith, zfsFailures } from "../zfs/errors";
 import {
   type Client,
   type ExportLine,
@@ -174,7 +175,7 @@ async function regenerateExports(host: string): Promise<void> {
       await run(host, sh`rm -f ${EXPORTS_FILE} && zfs share -a && exportfs -ra`, { timeoutMs: 300_000 });
       return;
     } catch (err) {
-      const transient = err instanceof RemoteCommandError && /cannot (mount|share) .*(No such file or directory|does not exist|busy)/.test(err.stderr);
+      const transient = zfsFailures(err).some((f) => (f.kind === "missing" || f.kind === "busy") && /cannot (mount|share) /.test(f.line));
       if (!transient || attempt >= 4) throw err;
       await new Promise((r) => setTimeout(r, 3_000 * attempt));
     }
@@ -215,7 +216,7 @@ export async function read(id: string, props: NfsShareOutputs): Promise<pulumi.d
   try {
     return { id, props: await outputsOf(props) };
   } catch (err) {
-    if (err instanceof RemoteCommandError && /does not exist/.test(err.stderr)) return { id: "", props: {} };
+    if (failedWith(err, "missing")) return { id: "", props: {} };
     throw err;
   }
 }
@@ -233,7 +234,7 @@ async function stopSharing(host: string, dataset: string, guid: string): Promise
   try {
     live = await inspect(host, dataset);
   } catch (err) {
-    if (err instanceof RemoteCommandError && /does not exist/.test(err.stderr)) return;
+    if (failedWith(err, "missing")) return;
     throw err;
   }
   if (live.guid !== guid) return;
