@@ -92,6 +92,9 @@ export const DNS_NAME = /^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9]
 
 export const isDnsName = (name: string): boolean => DNS_NAME.test(name);
 
+/** A file the provider edits: an absolute path of plain characters. */
+export const ABSOLUTE_PATH = /^\/[A-Za-z0-9_.\/-]+$/;
+
 /** `"<value>" <problem>`: a refused value named in its failure, or undefined when there is no problem. */
 export const named = (value: unknown, problem: string | undefined): string | undefined =>
   problem === undefined ? undefined : `${JSON.stringify(value)} ${problem}`;

@@ -2,52 +2,33 @@
 // the dataset's whole life, renames included: a new name in the same pool is
 // an update (`zfs rename`), never a replacement. check and diff are pure.
 import type * as pulumi from "@pulumi/pulumi";
+import { hasUnknown, isUnknown } from "../kind";
 import { poolOf } from "../names";
 import { RemoteCommandError, knownHosts, run, sh } from "../transport";
 import { failedWith } from "../zfs/errors";
 import { type DatasetFacts, type PoolFacts, findByGuid, invalidate, poolFacts } from "../zfs/inventory";
-import { type DatasetInputs, checkInputs, sameValue } from "./schema";
-
-export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
-const isUnknown = (v: unknown) => v === UNKNOWN;
-
-export interface DatasetOutputs extends DatasetInputs {
-  guid: string;
-  pool: string;
-  mountpoint: string;
-  /** Effective value and source of each managed property, as ZFS reports them. */
-  effective: Record<string, { value: string; source: string }>;
-  /** When adopted: properties whose value on the host differed from the program's. */
-  adoptedDifferences: string[];
-}
+import { sameValue } from "./properties";
+import { type DatasetInputs, type DatasetOutputs, datasetKind } from "./schema";
 
 /** How long a rename waits for its target name to be freed by another rename (a swap). */
 const SWAP_WAIT_MS = Number(process.env.ZFSFLEET_SWAP_WAIT_MS ?? 120_000);
 
 export async function check(_olds: unknown, news: Record<string, unknown>): Promise<pulumi.dynamic.CheckResult> {
-  const { inputs, failures } = checkInputs(news, isUnknown, knownHosts());
-  return { inputs, failures };
+  return datasetKind.check(news, knownHosts());
 }
 
-const SETTINGS = ["createParents", "onDelete", "destroyRecursive", "adopt"] as const;
-
 export async function diff(_id: string, olds: DatasetOutputs, news: DatasetInputs): Promise<pulumi.dynamic.DiffResult> {
-  const replaces: string[] = [];
-  if (!isUnknown(news.host) && olds.host !== news.host) replaces.push("host");
-  if (!isUnknown(news.name) && poolOf(olds.name) !== poolOf(news.name)) replaces.push("name");
-  const renamed = olds.name !== news.name;
-  if (renamed && !isUnknown(news.name) && replaces.length === 0 && news.name.startsWith(`${olds.name}/`)) {
+  // Another pool is a new dataset; an unknown name (preview) is neither that nor a rename error yet.
+  const otherPool = !isUnknown(news.name) && poolOf(olds.name) !== poolOf(news.name);
+  const result = datasetKind.diff(olds, news, { replaces: otherPool ? ["name"] : [] });
+  if (olds.name !== news.name && !isUnknown(news.name) && result.replaces.length === 0 && news.name.startsWith(`${olds.name}/`)) {
     throw new Error(
       `Dataset ${olds.name}: cannot move it to ${news.name}, inside itself (ZFS refuses to rename a dataset under its own ` +
         `descendant). Move it to a temporary name first, or create the new parent as its own Dataset.`,
     );
   }
-  if (replaces.length > 0) guardReplacement(olds, news, replaces);
-  const propsChanged = !sameProperties(olds.properties ?? {}, news.properties ?? {});
-  // A change of the provider's own code (__provider) alone is not a change.
-  const settingsChanged = SETTINGS.some((k) => olds[k] !== news[k]);
-  const changes = replaces.length > 0 || renamed || propsChanged || settingsChanged;
-  return { changes, replaces, deleteBeforeReplace: false };
+  if (result.replaces.length > 0 && !hasUnknown([news.host, news.name])) guardReplacement(olds, news, result.replaces);
+  return result;
 }
 
 /**
@@ -68,11 +49,6 @@ function guardReplacement(olds: DatasetOutputs, news: DatasetInputs, replaces: s
   }
   const kept = policy === "renameAside" ? `renamed aside to ${olds.name}-removed-<date>` : "left in place with its data (onDelete: retain)";
   console.error(`warning: ${what}: ${news.host}:${news.name} is created empty and ${olds.host}:${olds.name} is ${kept}; copy the data yourself (syncoid or zfs send).`);
-}
-
-function sameProperties(a: Record<string, string>, b: Record<string, string>): boolean {
-  const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
-  return [...keys].every((k) => a[k] === b[k] || (a[k] !== undefined && b[k] !== undefined && !isUnknown(b[k]) && sameValue(k, b[k], a[k])));
 }
 
 export function outputsOf(inputs: DatasetInputs, facts: DatasetFacts, adoptedDifferences: string[] = []): DatasetOutputs {

@@ -68,7 +68,9 @@ export function whoProblem(who: Who): string | undefined {
 
 export const whoLabel = (who: Who): string => (who.kind === "everyone" ? "everyone" : `${who.kind} ${who.name}`);
 
-export type Scope = "local" | "descendent" | "both";
+/** local (`zfs allow -l`), descendent (`-d`), or both (neither flag, printed as Local+Descendent). */
+export const SCOPES = ["local", "descendent", "both"] as const;
+export type Scope = (typeof SCOPES)[number];
 
 /** The grants of one grantee on one dataset, split as ZFS stores them. */
 export interface Grants {

@@ -4,104 +4,23 @@
 // follow the name) from a move to another dataset (revoke there, grant here).
 // check and diff are pure.
 import type * as pulumi from "@pulumi/pulumi";
-import { z } from "zod";
+import { hasUnknown } from "../kind";
 import { poolOf } from "../names";
-import { type Failure, datasetOrPoolProblem, hasUnknown, hostProblem, isUnknown, zodFailures } from "../remotefile/inputs";
 import { RemoteCommandError, type ShellCommand, and, knownHosts, run, sh } from "../transport";
 import { failedWith } from "../zfs/errors";
 import { findByGuid } from "../zfs/inventory";
-import {
-  type Grants,
-  type Scope,
-  type Who,
-  heldIn,
-  isEmptyPlan,
-  parseAllow,
-  permissionProblem,
-  planAllow,
-  planCommands,
-  wanted,
-  whoLabel,
-  whoProblem,
-} from "./allow";
-
-export interface DelegationInputs {
-  host: string;
-  dataset: string;
-  who: { user?: string; group?: string; everyone?: boolean };
-  permissions: string[];
-  scope: Scope;
-}
-
-export interface DelegationOutputs extends DelegationInputs {
-  /** guid of the dataset the grants are on (follows renames). */
-  datasetGuid: string;
-  /** What the host has for this grantee on this dataset, as ZFS stores it. */
-  live: Grants;
-  /** The permissions held in the resource's scope. */
-  held: string[];
-}
-
-const raw = z.object({
-  host: z.string(),
-  dataset: z.string(),
-  who: z.object({ user: z.string().optional(), group: z.string().optional(), everyone: z.boolean().optional() }).strict(),
-  permissions: z.array(z.string()).min(1, "give at least one permission (removing the resource revokes them all)"),
-  scope: z.enum(["local", "descendent", "both"]).default("both"),
-});
-
-export function whoOf(w: DelegationInputs["who"]): Who {
-  if (w.everyone) return { kind: "everyone" };
-  if (w.group !== undefined) return { kind: "group", name: w.group };
-  return { kind: "user", name: w.user };
-}
-
-export function checkDelegation(
-  news: Record<string, unknown>,
-  /** The hosts of `zfs-fleet:hosts`, once the provider is configured. */
-  configuredHosts: readonly string[] = [],
-): { inputs: Record<string, unknown>; failures: Failure[] } {
-  const parsed = raw.safeParse(news);
-  if (!parsed.success) return { inputs: news, failures: zodFailures(parsed.error.issues) };
-  const d = parsed.data;
-  const failures: Failure[] = [];
-  const hp = hostProblem(d.host, configuredHosts);
-  if (hp) failures.push({ property: "host", reason: hp });
-  const dp = datasetOrPoolProblem(d.dataset);
-  if (dp) failures.push({ property: "dataset", reason: dp });
-  const named = [d.who.user !== undefined, d.who.group !== undefined, d.who.everyone === true].filter(Boolean).length;
-  if (named !== 1) {
-    failures.push({ property: "who", reason: "give exactly one of user, group or everyone: true" });
-  } else if (!hasUnknown(d.who)) {
-    const wp = whoProblem(whoOf(d.who));
-    if (wp) failures.push({ property: "who", reason: wp });
-  }
-  d.permissions.forEach((p, i) => {
-    if (isUnknown(p)) return;
-    const pp = permissionProblem(p);
-    if (pp) failures.push({ property: `permissions[${i}]`, reason: pp });
-  });
-  const dups = d.permissions.filter((p, i) => d.permissions.indexOf(p) !== i);
-  if (dups.length) failures.push({ property: "permissions", reason: `lists ${dups.join(", ")} more than once` });
-  return { inputs: { ...news, ...d, permissions: [...d.permissions].sort() }, failures };
-}
+import { type Grants, type Scope, type Who, heldIn, isEmptyPlan, parseAllow, planAllow, planCommands, wanted, whoLabel } from "./allow";
+import { type DelegationInputs, type DelegationOutputs, delegationKind, whoOf } from "./schema";
 
 export async function check(_olds: unknown, news: Record<string, unknown>): Promise<pulumi.dynamic.CheckResult> {
-  return checkDelegation(news, knownHosts());
+  return delegationKind.check(news, knownHosts());
 }
-
-const sameSet = (a: readonly string[] = [], b: readonly string[] = []) => a.length === b.length && [...a].sort().join() === [...b].sort().join();
 
 /** Pure: compares inputs, and what the host had at the last read with what the program wants. */
 export async function diff(_id: string, olds: DelegationOutputs, news: DelegationInputs): Promise<pulumi.dynamic.DiffResult> {
-  const replaces: string[] = [];
-  if (olds.host !== news.host) replaces.push("host");
-  if (!hasUnknown(news.who) && whoLabel(whoOf(olds.who)) !== whoLabel(whoOf(news.who))) replaces.push("who");
   const want = wanted(news.permissions ?? [], news.scope);
   const drift = !hasUnknown(news.permissions) && olds.live !== undefined && planHasWork(olds.live, want, news.scope);
-  const changes =
-    replaces.length > 0 || olds.dataset !== news.dataset || olds.scope !== news.scope || !sameSet(olds.permissions, news.permissions) || drift;
-  return { changes, replaces, deleteBeforeReplace: false };
+  return delegationKind.diff(olds, news, { changed: drift });
 }
 
 const planHasWork = (live: Grants, want: Grants, scope: Scope) => !isEmptyPlan(planAllow(live, want, scope));

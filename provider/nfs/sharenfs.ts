@@ -5,7 +5,8 @@
 // (`exportfs -v`), parsed. Pure.
 import { isDnsName } from "../names";
 
-export type Access = "rw" | "ro";
+export const ACCESS = ["rw", "ro"] as const;
+export type Access = (typeof ACCESS)[number];
 
 export interface Client {
   /** An IPv4 address, an IPv4 network in CIDR form, or a host name. */
@@ -128,11 +129,13 @@ export function parseSharenfs(value: string): Share | undefined {
   return { clients, options, everyone: clients.length === 0 };
 }
 
+/** Order-insensitive identity of a client list (`10.0.0.2` is `10.0.0.2/32`). */
+export const clientsKey = (clients: readonly Client[]): string[] => clients.map((c) => `${c.access}=${normalizeAddress(c.address)}`).sort();
+
 /** Order-insensitive identity of a share, to compare what the host has with what the program wants. */
 export function shareKey(share: Share | undefined): string {
   if (!share) return "off";
-  const clients = share.clients.map((c) => `${c.access}=${normalizeAddress(c.address)}`).sort();
-  return JSON.stringify({ clients, options: [...share.options].sort(), everyone: share.everyone });
+  return JSON.stringify({ clients: clientsKey(share.clients), options: [...share.options].sort(), everyone: share.everyone });
 }
 
 const normalizeAddress = (a: string) => (a.endsWith("/32") ? a.slice(0, -3) : a).toLowerCase();

@@ -54,6 +54,10 @@ export function sectionDatasetProblem(name: string): string | undefined {
 
 export const TEMPLATE_NAME = /^[A-Za-z0-9_-]{1,64}$/;
 
+/** Why `name` cannot name a template (`[template_<name>]`, `use_template = <name>`), or undefined. */
+export const templateNameProblem = (name: string): string | undefined =>
+  TEMPLATE_NAME.test(name) ? undefined : `"${name}" is not a template name (letters, digits, _ and -)`;
+
 // ---------------------------------------------------------------------------
 
 export interface KeyLine {

@@ -3,12 +3,12 @@
 // resource accepts, every resource accepts; a name one refuses, all refuse,
 // each naming its own field.
 import { describe, expect, it } from "vitest";
-import { checkInputs } from "../../provider/dataset/schema";
-import { checkDelegation } from "../../provider/delegation/provider";
+import { datasetKind } from "../../provider/dataset/schema";
+import { delegationKind } from "../../provider/delegation/schema";
 import { DNS_NAME, datasetNameProblem, hostNameProblem, unixNameProblem } from "../../provider/names";
-import { checkNfsShare } from "../../provider/nfs/provider";
-import { checkSanoidPolicy } from "../../provider/sanoid/provider";
-import { checkSyncoidPull } from "../../provider/syncoid/provider";
+import { nfsShareKind } from "../../provider/nfs/schema";
+import { sanoidPolicyKind } from "../../provider/sanoid/schema";
+import { syncoidPullKind } from "../../provider/syncoid/schema";
 
 /** Names of the real fleet, and of the lab. */
 const GOOD_DATASETS = [
@@ -90,12 +90,12 @@ describe("host names", () => {
 type Check = (news: Record<string, unknown>) => { failures: { property: string; reason: string }[] };
 const pull = { host: "ovh3", source: { user: "ovh3operator", host: "off2.openfoodfacts.org", dataset: "zfs-hdd/off" }, target: "rpool/off" };
 const DATASET_FIELDS: [string, Check, (name: string) => Record<string, unknown>, string][] = [
-  ["Dataset name", (n) => checkInputs(n, () => false), (name) => ({ host: "off2", name }), "name"],
-  ["Delegation dataset", checkDelegation, (dataset) => ({ host: "off2", dataset, who: { user: "ovh3operator" }, permissions: ["hold", "send"] }), "dataset"],
-  ["NfsShare dataset", checkNfsShare, (dataset) => ({ host: "ovh3", dataset, clients: [{ address: "10.0.0.0/28", access: "rw" }] }), "dataset"],
-  ["SanoidPolicy dataset", checkSanoidPolicy, (dataset) => ({ host: "off1", dataset, templates: ["synced_sys"], recursive: "yes" }), "dataset"],
-  ["SyncoidPull source", checkSyncoidPull, (dataset) => ({ ...pull, source: { ...pull.source, dataset } }), "source"],
-  ["SyncoidPull target", checkSyncoidPull, (target) => ({ ...pull, target }), "target"],
+  ["Dataset name", datasetKind.check, (name) => ({ host: "off2", name }), "name"],
+  ["Delegation dataset", delegationKind.check, (dataset) => ({ host: "off2", dataset, who: { user: "ovh3operator" }, permissions: ["hold", "send"] }), "dataset"],
+  ["NfsShare dataset", nfsShareKind.check, (dataset) => ({ host: "ovh3", dataset, clients: [{ address: "10.0.0.0/28", access: "rw" }] }), "dataset"],
+  ["SanoidPolicy dataset", sanoidPolicyKind.check, (dataset) => ({ host: "off1", dataset, templates: ["synced_sys"], recursive: "yes" }), "dataset"],
+  ["SyncoidPull source", syncoidPullKind.check, (dataset) => ({ ...pull, source: { ...pull.source, dataset } }), "source"],
+  ["SyncoidPull target", syncoidPullKind.check, (target) => ({ ...pull, target }), "target"],
 ];
 
 describe("every kind that takes a dataset name applies the same rule", () => {
@@ -113,9 +113,9 @@ describe("every kind that takes a dataset name applies the same rule", () => {
 describe("every kind that takes a Unix user applies the same rule", () => {
   const grant = (who: Record<string, unknown>) => ({ host: "off2", dataset: "zfs-hdd", who, permissions: ["hold", "send"] });
   const FIELDS: [string, Check, (name: string) => Record<string, unknown>, string][] = [
-    ["Delegation user", checkDelegation, (user) => grant({ user }), "who"],
-    ["Delegation group", checkDelegation, (group) => grant({ group }), "who"],
-    ["SyncoidPull source user", checkSyncoidPull, (user) => ({ ...pull, source: { ...pull.source, user } }), "source"],
+    ["Delegation user", delegationKind.check, (user) => grant({ user }), "who"],
+    ["Delegation group", delegationKind.check, (group) => grant({ group }), "who"],
+    ["SyncoidPull source user", syncoidPullKind.check, (user) => ({ ...pull, source: { ...pull.source, user } }), "source"],
   ];
   describe.each(FIELDS)("%s", (_field, check, inputs, property) => {
     it.each(["off1operator", "ovh3operator"])("accepts %s", (name) => expect(check(inputs(name)).failures).toEqual([]));
