@@ -4,6 +4,7 @@
 // resource inputs, outputs, state or logs.
 import { z } from "zod";
 import { HOST_NAME, UNIX_NAME } from "./names";
+import type { HostTable } from "./transport/connection";
 import { type PinnedKey, keysFromKnownHosts, parsePublicKeyLine } from "./transport/hostkey";
 
 const hostSchema = z
@@ -19,20 +20,6 @@ const hostSchema = z
     sudo: z.coerce.boolean().default(false),
   })
   .strict();
-
-export interface HostConnection {
-  name: string;
-  address: string;
-  port: number;
-  user: string;
-  sudo: boolean;
-  hostKeys: PinnedKey[];
-  /** Private key (PEM or OpenSSH format); absent when an agent is used. */
-  privateKey?: string;
-  agent?: string;
-}
-
-export type HostTable = Record<string, HostConnection>;
 
 /** Reads a config value that the engine may hand over as JSON text or as a value. */
 function structured(value: unknown): unknown {

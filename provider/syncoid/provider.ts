@@ -46,8 +46,8 @@ export function runningSyncoids(ps: string, dataset: string): string[] {
 
 /**
  * Waits until no syncoid of `dataset` runs on the host, for at most
- * `seconds`; fails with what still runs. Also for the Dataset resource: a
- * rename of a pulled dataset should wait the same way.
+ * `seconds`; fails with what still runs. A pull's update and removal wait
+ * so before they edit its line.
  */
 export async function waitForSyncoid(host: string, dataset: string, seconds: number): Promise<void> {
   const deadline = Date.now() + seconds * 1000;
