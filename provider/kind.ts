@@ -54,13 +54,19 @@ export class Problems {
     if (!isUnknown(value)) this.add(property, rule(value));
   }
 
-  /** Applies `rule` to each entry of a list, naming the entry (`permissions[1]`). */
+  /** Applies `rule` to each entry of a list, naming the entry (`permissions[1]`); nothing when the list is unknown. */
   each<T>(property: string, list: readonly T[], rule: (value: T) => string | undefined): void {
-    list.forEach((value, i) => this.check(`${property}[${i}]`, value, rule));
+    if (!isUnknown(list)) list.forEach((value, i) => this.check(`${property}[${i}]`, value, rule));
+  }
+
+  /** Applies `rule` to each key and value of a map, naming the key (`properties.quota`); nothing when the map is unknown. */
+  entries<T>(property: string, map: Record<string, T>, rule: (key: string, value: T) => string | undefined): void {
+    if (!isUnknown(map)) for (const [key, value] of Object.entries(map)) this.check(`${property}.${key}`, value, (v) => rule(key, v));
   }
 
   /** Reports entries listed more than once. */
   unique(property: string, list: readonly string[]): void {
+    if (isUnknown(list)) return;
     const dups = list.filter((v, i) => list.indexOf(v) !== i);
     if (dups.length) this.add(property, `lists ${dups.join(", ")} more than once`);
   }
@@ -75,7 +81,12 @@ export interface KindSpec<I extends z.ZodObject<Shape>, O extends z.ZodObject> {
   inputs: I;
   /** What create, read and update add to the inputs (types and doc lines; never validated). */
   outputs: O;
-  /** The kind's rules over parsed inputs, beyond their types: names, values, fields that go together. */
+  /**
+   * The kind's rules over parsed inputs, beyond their types: names, values,
+   * fields that go together. An input unknown at preview is the UNKNOWN
+   * string whatever its type: Problems' helpers skip it, and a rule that
+   * looks at one directly must too.
+   */
   rules?: (inputs: z.output<I>, problems: Problems) => void;
   /** What check stores instead of what was given, for fields whose form does not matter (a sorted list). */
   normalize?: (inputs: z.output<I>) => Partial<z.output<I>>;

@@ -1,7 +1,7 @@
 // The Dataset's inputs and outputs, declared once (see ../kind.ts): the class,
 // check, diff and docs/resources/dataset.md's table all come from here.
 import { z } from "zod";
-import { defineKind, hostInput, type ArgsOf, type InputsOf, type OutputsOf } from "../kind";
+import { type ArgsOf, type InputsOf, type OutputsOf, defineKind, hostInput, isUnknown } from "../kind";
 import { datasetNameProblem, named } from "../names";
 import { propertyProblem, sameProperties } from "./properties";
 
@@ -42,13 +42,13 @@ export const datasetKind = defineKind({
   }),
   rules(d, p) {
     p.check("name", d.name, (n) => named(n, datasetNameProblem(n)));
-    for (const [key, value] of Object.entries(d.properties)) {
-      p.check(`properties.${key}`, value, (v) => {
-        const problem = propertyProblem(key, v);
-        return problem && `${key} ${problem}`;
-      });
+    p.entries("properties", d.properties, (key, value) => {
+      const problem = propertyProblem(key, value);
+      return problem && `${key} ${problem}`;
+    });
+    if (d.destroyRecursive === true && !isUnknown(d.onDelete) && d.onDelete !== "destroy") {
+      p.add("destroyRecursive", 'only applies with onDelete: "destroy"');
     }
-    if (d.destroyRecursive && d.onDelete !== "destroy") p.add("destroyRecursive", 'only applies with onDelete: "destroy"');
   },
   same: { properties: sameProperties },
   deleteBeforeReplace: false,

@@ -1,7 +1,7 @@
 // The Delegation's inputs and outputs, declared once (see ../kind.ts): the
 // class, check, diff and docs/resources/delegation.md's table come from here.
 import { z } from "zod";
-import { type ArgsOf, type InputsOf, type OutputsOf, defineKind, hasUnknown, hostInput } from "../kind";
+import { type ArgsOf, type InputsOf, type OutputsOf, defineKind, hasUnknown, hostInput, isUnknown } from "../kind";
 import { datasetNameProblem, named } from "../names";
 import { type Grants, SCOPES, type Who, permissionProblem, whoLabel, whoProblem } from "./allow";
 
@@ -34,13 +34,15 @@ export const delegationKind = defineKind({
   }),
   rules(d, p) {
     p.check("dataset", d.dataset, (name) => named(name, datasetNameProblem(name, { poolRoot: true })));
-    const given = [d.who.user !== undefined, d.who.group !== undefined, d.who.everyone === true].filter(Boolean).length;
-    if (given !== 1) p.add("who", "give exactly one of user, group or everyone: true");
-    else if (!hasUnknown(d.who)) p.add("who", whoProblem(whoOf(d.who)));
+    if (!isUnknown(d.who)) {
+      const given = [d.who.user !== undefined, d.who.group !== undefined, d.who.everyone === true].filter(Boolean).length;
+      if (given !== 1) p.add("who", "give exactly one of user, group or everyone: true");
+      else if (!hasUnknown(d.who)) p.add("who", whoProblem(whoOf(d.who)));
+    }
     p.each("permissions", d.permissions, permissionProblem);
     p.unique("permissions", d.permissions);
   },
-  normalize: (d) => ({ permissions: [...d.permissions].sort() }),
+  normalize: (d) => (isUnknown(d.permissions) ? {} : { permissions: [...d.permissions].sort() }),
   same: {
     who: (a, b) => whoLabel(whoOf(a)) === whoLabel(whoOf(b)),
     permissions: sameSet,

@@ -1,7 +1,7 @@
 // The NfsShare's inputs and outputs, declared once (see ../kind.ts): the
 // class, check, diff and docs/resources/nfs-share.md's table come from here.
 import { z } from "zod";
-import { type ArgsOf, type InputsOf, type OutputsOf, defineKind, hostInput } from "../kind";
+import { type ArgsOf, type InputsOf, type OutputsOf, defineKind, hostInput, isUnknown } from "../kind";
 import { datasetNameProblem, named } from "../names";
 import { ACCESS, type ExportLine, addressProblem, clientsKey, optionProblem } from "./sharenfs";
 
@@ -33,13 +33,15 @@ export const nfsShareKind = defineKind({
   }),
   rules(d, p) {
     p.check("dataset", d.dataset, (name) => named(name, datasetNameProblem(name, { poolRoot: true })));
-    d.clients.forEach((c, i) => p.check(`clients[${i}].address`, c.address, addressProblem));
-    p.unique(
-      "clients",
-      d.clients.map((c) => c.address),
-    );
+    if (!isUnknown(d.clients)) {
+      d.clients.forEach((c, i) => p.check(`clients[${i}].address`, c.address, addressProblem));
+      p.unique(
+        "clients",
+        d.clients.map((c) => c.address),
+      );
+    }
     p.each("options", d.options, optionProblem);
-    if (d.clients.length === 0 && !d.allowEveryone) {
+    if (!isUnknown(d.clients) && d.clients.length === 0 && d.allowEveryone === false) {
       p.add(
         "clients",
         "no clients: the share would be exported to every host (sharenfs=on). List the clients, or set allowEveryone: true if that is what you mean",

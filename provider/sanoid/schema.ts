@@ -2,7 +2,7 @@
 // classes (SanoidPolicy and SanoidTemplate), check, diff and
 // docs/resources/sanoid-policy.md's table come from here.
 import { z } from "zod";
-import { type ArgsOf, type InputsOf, type OutputsOf, defineKind, hostInput } from "../kind";
+import { type ArgsOf, type InputsOf, type OutputsOf, defineKind, hostInput, isUnknown } from "../kind";
 import { ABSOLUTE_PATH } from "../names";
 import { keyProblem, sectionDatasetProblem, templateNameProblem } from "./conf";
 
@@ -54,10 +54,10 @@ export const sanoidPolicyKind = defineKind({
       }
     }
     p.each("templates", d.templates ?? [], templateNameProblem);
-    for (const [k, v] of Object.entries(d.settings)) {
-      if (k in TYPED) p.add(`settings.${k}`, `set ${k} with the ${TYPED[k]} input`);
-      else p.check(`settings.${k}`, v, (value) => keyProblem(k, value, inTemplate));
+    if (!isUnknown(d.settings)) {
+      for (const k of Object.keys(d.settings)) if (k in TYPED) p.add(`settings.${k}`, `set ${k} with the ${TYPED[k]} input`);
     }
+    p.entries("settings", d.settings, (k, value) => (k in TYPED ? undefined : keyProblem(k, value, inTemplate)));
   },
   // An empty use_template writes no line, as none does.
   same: { templates: (a, b) => (a ?? []).join(",") === (b ?? []).join(",") },

@@ -1,7 +1,7 @@
 // The SyncoidPull's inputs and outputs, declared once (see ../kind.ts): the
 // class, check, diff and docs/resources/syncoid-pull.md's table come from here.
 import { z } from "zod";
-import { type ArgsOf, type InputsOf, type OutputsOf, defineKind, hasUnknown, hostInput } from "../kind";
+import { type ArgsOf, type InputsOf, type OutputsOf, defineKind, hasUnknown, hostInput, isUnknown } from "../kind";
 import { ABSOLUTE_PATH } from "../names";
 import { endpointProblem, flagProblem, parseEndpoint } from "./args";
 
@@ -47,7 +47,7 @@ export const syncoidPullKind = defineKind({
     // program can adopt (and then remove) the pushes operators used before pulls.
     p.check("target", d.target, (t) => endpointProblem(parseEndpoint(t), "target"));
     p.each("flags", d.flags, flagProblem);
-    if (d.flags.includes("--skip-parent") && !d.flags.some((f) => f === "--recursive" || f === "-r")) {
+    if (!isUnknown(d.flags) && d.flags.includes("--skip-parent") && !d.flags.some((f) => f === "--recursive" || f === "-r")) {
       p.add("flags", "--skip-parent does nothing without --recursive");
     }
   },
