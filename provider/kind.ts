@@ -3,9 +3,11 @@
 // (`.meta({ description })`), whether it is a secret and what a change of it
 // does (`onChange`). Everything else is derived from it:
 //
-// - the types: InputsOf (what check returns and the lifecycle receives),
-//   OutputsOf (inputs and the kind's outputs), ArgsOf (the resource class's
-//   arguments: every field a pulumi.Input, optional where it has a default);
+// - the types: CheckedInputsOf (what check returns, and create and update
+//   receive), InputsOf and OutputsOf (what a state holds: an input added
+//   with a default since it was written is missing), ArgsOf (the resource
+//   class's arguments: every field a pulumi.Input, optional where it has a
+//   default);
 // - the class's defaults (resource.ts), the same ones check applies;
 // - check: the one path every kind goes through (parse, field-named
 //   failures, the host rule, unknown values), then the kind's own rules;
@@ -113,6 +115,8 @@ export interface ResourceKind<I extends z.ZodObject<Shape> = z.ZodObject<Shape>,
   /** The defaults of the inputs that have one, as check applies them. */
   defaults: Partial<z.output<I>>;
   outputNames: readonly string[];
+  /** A state as it reads now: the inputs it lacks (added, with a default, since it was written) are their defaults. */
+  complete<T extends object>(state: T): T & z.output<I>;
   /**
    * The one check path: parse (types and defaults; an input unknown at preview
    * passes as it is), the host rule (a host of `configuredHosts`, once the
@@ -129,7 +133,11 @@ export interface ResourceKind<I extends z.ZodObject<Shape> = z.ZodObject<Shape>,
   diff(olds: Record<string, unknown>, news: Record<string, unknown>, more?: { replaces?: string[]; changed?: boolean }): Required<Pick<pulumi.dynamic.DiffResult, "changes" | "replaces" | "deleteBeforeReplace">>;
 }
 
-export type InputsOf<K extends ResourceKind<any, any>> = z.output<K["inputs"]>;
+/** Inputs as the program gives them or a state holds them: an input with a default may be missing. */
+export type InputsOf<K extends ResourceKind<any, any>> = z.input<K["inputs"]>;
+/** Inputs as check returns them, every default applied: what create and update receive. */
+export type CheckedInputsOf<K extends ResourceKind<any, any>> = z.output<K["inputs"]>;
+/** A resource's state: its inputs (as InputsOf) and the kind's outputs. */
 export type OutputsOf<K extends ResourceKind<any, any>> = InputsOf<K> & z.output<K["outputs"]>;
 
 type DeepInput<T> = T extends readonly (infer E)[]
@@ -182,6 +190,12 @@ export function defineKind<I extends z.ZodObject<Shape>, O extends z.ZodObject>(
     fields,
     defaults,
     outputNames: Object.keys(spec.outputs.shape),
+
+    complete<T extends object>(state: T) {
+      const out = { ...state } as Record<string, unknown>;
+      for (const [name, value] of Object.entries(defaults)) if (out[name] === undefined) out[name] = structuredClone(value);
+      return out as T & z.output<I>;
+    },
 
     check(news, configuredHosts = []) {
       const unknown = fields.filter((f) => isUnknown(news[f.name])).map((f) => f.name);

@@ -4,11 +4,13 @@
 // `resource.guid` and the like exist. The provider is the kind's shim
 // (shim.ts), one object per kind.
 import * as pulumi from "@pulumi/pulumi";
-import type { ArgsOf, OutputsOf, ResourceKind } from "./kind";
+import type { ArgsOf, CheckedInputsOf, ResourceKind } from "./kind";
 import { shimFor } from "./shim";
 
+type Result<K extends ResourceKind<any, any>> = CheckedInputsOf<K> & import("zod").output<K["outputs"]>;
+
 /** The outputs of a kind as properties of its class: `interface Dataset extends OutputProperties<typeof datasetKind> {}`. */
-export type OutputProperties<K extends ResourceKind<any, any>> = { readonly [P in keyof OutputsOf<K>]-?: pulumi.Output<OutputsOf<K>[P]> };
+export type OutputProperties<K extends ResourceKind<any, any>> = { readonly [P in keyof Result<K>]-?: pulumi.Output<Result<K>[P]> };
 
 /** What the class registers: the defaults, then the arguments, then every output still to come. */
 export function propsOf<K extends ResourceKind<any, any>>(kind: K, args: ArgsOf<K>): Record<string, unknown> {

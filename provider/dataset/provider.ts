@@ -8,7 +8,7 @@ import { RemoteCommandError, knownHosts, run, sh } from "../transport";
 import { failedWith } from "../zfs/errors";
 import { type DatasetFacts, type PoolFacts, findByGuid, invalidate, poolFacts } from "../zfs/inventory";
 import { sameValue } from "./properties";
-import { type DatasetInputs, type DatasetOutputs, datasetKind } from "./schema";
+import { type CheckedDatasetInputs, type DatasetInputs, type DatasetOutputs, datasetKind } from "./schema";
 
 /** How long a rename waits for its target name to be freed by another rename (a swap). */
 const SWAP_WAIT_MS = Number(process.env.ZFSFLEET_SWAP_WAIT_MS ?? 120_000);
@@ -40,7 +40,7 @@ export async function diff(_id: string, olds: DatasetOutputs, news: DatasetInput
 function guardReplacement(olds: DatasetOutputs, news: DatasetInputs, replaces: string[]): void {
   const where = replaces.includes("host") ? `host ${olds.host} to host ${news.host}` : `pool ${poolOf(olds.name)} to pool ${poolOf(news.name)}`;
   const what = `Dataset ${olds.host}:${olds.name} -> ${news.host}:${news.name}: moving from ${where} is not a rename ZFS can do`;
-  const policy = olds.onDelete ?? "retain";
+  const policy = datasetKind.complete(olds).onDelete;
   if (policy === "destroy") {
     throw new Error(
       `${what}; it would create an empty ${news.name} and then destroy ${olds.name} (its onDelete is "destroy"), data and all. ` +
@@ -51,7 +51,8 @@ function guardReplacement(olds: DatasetOutputs, news: DatasetInputs, replaces: s
   console.error(`warning: ${what}: ${news.host}:${news.name} is created empty and ${olds.host}:${olds.name} is ${kept}; copy the data yourself (syncoid or zfs send).`);
 }
 
-export function outputsOf(inputs: DatasetInputs, facts: DatasetFacts, adoptedDifferences: string[] = []): DatasetOutputs {
+/** What the state records of the dataset: the inputs, with the name and managed properties as the host has them. */
+export function outputsOf(inputs: DatasetInputs, facts: DatasetFacts, adoptedDifferences: string[] = []) {
   const managed = Object.keys(inputs.properties ?? {});
   const properties: Record<string, string> = {};
   const effective: Record<string, { value: string; source: string }> = {};
@@ -63,7 +64,7 @@ export function outputsOf(inputs: DatasetInputs, facts: DatasetFacts, adoptedDif
     // The program's spelling is kept when it means the host's value (10G for
     // 10737418240), so an unchanged program previews as unchanged.
     if (p.source === "local" || p.source === "received") {
-      const wanted = inputs.properties[key];
+      const wanted = inputs.properties?.[key];
       properties[key] = wanted !== undefined && sameValue(key, wanted, p.value) ? wanted : p.value;
     }
   }
@@ -76,7 +77,7 @@ export function outputsOf(inputs: DatasetInputs, facts: DatasetFacts, adoptedDif
     mountpoint: facts.properties["mountpoint"]?.value ?? "",
     effective,
     adoptedDifferences,
-  };
+  } satisfies DatasetOutputs;
 }
 
 /** True when the host does not have `key` set to `wanted` on the dataset itself. */
@@ -85,7 +86,7 @@ function differs(facts: DatasetFacts, key: string, wanted: string): boolean {
   return !p || !sameValue(key, wanted, p.value) || (p.source !== "local" && p.source !== "received");
 }
 
-export async function create(inputs: DatasetInputs): Promise<pulumi.dynamic.CreateResult> {
+export async function create(inputs: CheckedDatasetInputs): Promise<pulumi.dynamic.CreateResult> {
   const { host, name } = inputs;
   const pool = poolOf(name);
   let facts = await poolFacts(host, pool);
@@ -130,7 +131,7 @@ export async function read(id: string, props: DatasetOutputs): Promise<pulumi.dy
   return { id, props: outputsOf(props, facts, props.adoptedDifferences ?? []) };
 }
 
-export async function update(id: string, olds: DatasetOutputs, news: DatasetInputs): Promise<pulumi.dynamic.UpdateResult> {
+export async function update(id: string, olds: DatasetOutputs, news: CheckedDatasetInputs): Promise<pulumi.dynamic.UpdateResult> {
   const { host } = news;
   const pool = poolOf(news.name);
   let current = await findByGuid(host, pool, id);
@@ -181,7 +182,7 @@ async function waitFor<T>(host: string, pool: string, ready: (f: PoolFacts) => T
  * place), and the name it goes to may still be held by a dataset that another
  * resource is renaming away (a swap), or its new parent may not exist yet.
  */
-async function renameTo(host: string, guid: string, news: DatasetInputs): Promise<void> {
+async function renameTo(host: string, guid: string, news: CheckedDatasetInputs): Promise<void> {
   const pool = poolOf(news.name);
   const parent = parentOf(news.name);
   const from = await waitFor(
@@ -243,9 +244,10 @@ function explain(err: unknown, name: string, to?: string): Error {
   return err;
 }
 
-export async function remove(id: string, props: DatasetOutputs): Promise<void> {
+export async function remove(id: string, stored: DatasetOutputs): Promise<void> {
+  const props = datasetKind.complete(stored);
   const { host } = props;
-  if ((props.onDelete ?? "retain") === "retain") return; // the data stays; the program no longer manages it
+  if (props.onDelete === "retain") return; // the data stays; the program no longer manages it
   const current = await findByGuid(host, props.pool ?? poolOf(props.name), id);
   if (!current) return;
   try {

@@ -1,7 +1,7 @@
 // The Dataset's inputs and outputs, declared once (see ../kind.ts): the class,
 // check, diff and docs/resources/dataset.md's table all come from here.
 import { z } from "zod";
-import { type ArgsOf, type InputsOf, type OutputsOf, defineKind, hostInput, isUnknown } from "../kind";
+import { type ArgsOf, type CheckedInputsOf, type InputsOf, type OutputsOf, defineKind, hostInput, isUnknown } from "../kind";
 import { datasetNameProblem, named } from "../names";
 import { propertyProblem, sameProperties } from "./properties";
 
@@ -54,6 +54,9 @@ export const datasetKind = defineKind({
   deleteBeforeReplace: false,
 });
 
+/** As the program gives them or a state holds them (see InputsOf). */
 export type DatasetInputs = InputsOf<typeof datasetKind>;
+/** As check returns them: what create and update receive. */
+export type CheckedDatasetInputs = CheckedInputsOf<typeof datasetKind>;
 export type DatasetOutputs = OutputsOf<typeof datasetKind>;
 export type DatasetArgs = ArgsOf<typeof datasetKind>;

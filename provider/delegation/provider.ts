@@ -10,7 +10,7 @@ import { RemoteCommandError, type ShellCommand, and, knownHosts, run, sh } from 
 import { failedWith } from "../zfs/errors";
 import { findByGuid } from "../zfs/inventory";
 import { type Grants, type Scope, type Who, heldIn, isEmptyPlan, parseAllow, planAllow, planCommands, wanted, whoLabel } from "./allow";
-import { type DelegationInputs, type DelegationOutputs, delegationKind, whoOf } from "./schema";
+import { type CheckedDelegationInputs, type DelegationInputs, type DelegationOutputs, delegationKind, whoOf } from "./schema";
 
 export async function check(_olds: unknown, news: Record<string, unknown>): Promise<pulumi.dynamic.CheckResult> {
   return delegationKind.check(news, knownHosts());
@@ -18,8 +18,8 @@ export async function check(_olds: unknown, news: Record<string, unknown>): Prom
 
 /** Pure: compares inputs, and what the host had at the last read with what the program wants. */
 export async function diff(_id: string, olds: DelegationOutputs, news: DelegationInputs): Promise<pulumi.dynamic.DiffResult> {
-  const want = wanted(news.permissions ?? [], news.scope);
-  const drift = !hasUnknown(news.permissions) && olds.live !== undefined && planHasWork(olds.live, want, news.scope);
+  const { permissions, scope } = delegationKind.complete(news);
+  const drift = !hasUnknown(permissions) && olds.live !== undefined && planHasWork(olds.live, wanted(permissions ?? [], scope), scope);
   return delegationKind.diff(olds, news, { changed: drift });
 }
 
@@ -65,11 +65,11 @@ async function apply(host: string, commands: ShellCommand[]): Promise<void> {
   }
 }
 
-function outputs(inputs: DelegationInputs, found: Found): DelegationOutputs {
+function outputs(inputs: CheckedDelegationInputs, found: Found): DelegationOutputs {
   return { ...inputs, dataset: found.name, datasetGuid: found.guid, live: found.grants, held: heldIn(found.grants, inputs.scope) };
 }
 
-async function reconcile(inputs: DelegationInputs, manage: Scope): Promise<DelegationOutputs> {
+async function reconcile(inputs: CheckedDelegationInputs, manage: Scope): Promise<DelegationOutputs> {
   const who = whoOf(inputs.who);
   const before = await inspect(inputs.host, inputs.dataset, who);
   const plan = planAllow(before.grants, wanted(inputs.permissions, inputs.scope), manage);
@@ -78,7 +78,7 @@ async function reconcile(inputs: DelegationInputs, manage: Scope): Promise<Deleg
   return outputs(inputs, await inspect(inputs.host, inputs.dataset, who));
 }
 
-export async function create(inputs: DelegationInputs): Promise<pulumi.dynamic.CreateResult> {
+export async function create(inputs: CheckedDelegationInputs): Promise<pulumi.dynamic.CreateResult> {
   // Grants of the same grantee outside this scope are someone else's: leave them.
   const outs = await reconcile(inputs, inputs.scope);
   const w = whoOf(inputs.who);
@@ -88,10 +88,10 @@ export async function create(inputs: DelegationInputs): Promise<pulumi.dynamic.C
 export async function read(id: string, props: DelegationOutputs): Promise<pulumi.dynamic.ReadResult> {
   const found = await find(props.host, props.dataset, props.datasetGuid, whoOf(props.who));
   if (!found) return { id: "", props: {} };
-  return { id, props: outputs(props, found) };
+  return { id, props: outputs(delegationKind.complete(props), found) };
 }
 
-export async function update(_id: string, olds: DelegationOutputs, news: DelegationInputs): Promise<pulumi.dynamic.UpdateResult> {
+export async function update(_id: string, olds: DelegationOutputs, news: CheckedDelegationInputs): Promise<pulumi.dynamic.UpdateResult> {
   const who = whoOf(news.who);
   const here = await inspect(news.host, news.dataset, who);
   if (here.guid !== olds.datasetGuid) {
@@ -99,11 +99,12 @@ export async function update(_id: string, olds: DelegationOutputs, news: Delegat
     const old = await find(olds.host, olds.dataset, olds.datasetGuid, whoOf(olds.who));
     if (old) await revokeAll(olds, old);
   }
-  const manage: Scope = olds.scope === news.scope ? news.scope : "both";
+  const manage: Scope = delegationKind.complete(olds).scope === news.scope ? news.scope : "both";
   return { outs: await reconcile(news, manage) };
 }
 
-async function revokeAll(props: DelegationOutputs, found: Found): Promise<void> {
+async function revokeAll(stored: DelegationOutputs, found: Found): Promise<void> {
+  const props = delegationKind.complete(stored);
   const who = whoOf(props.who);
   const live = found.grants;
   const name = found.name;

@@ -1,7 +1,7 @@
 // The Delegation's inputs and outputs, declared once (see ../kind.ts): the
 // class, check, diff and docs/resources/delegation.md's table come from here.
 import { z } from "zod";
-import { type ArgsOf, type InputsOf, type OutputsOf, defineKind, hasUnknown, hostInput, isUnknown } from "../kind";
+import { type ArgsOf, type CheckedInputsOf, type InputsOf, type OutputsOf, defineKind, hasUnknown, hostInput, isUnknown } from "../kind";
 import { datasetNameProblem, named } from "../names";
 import { type Grants, SCOPES, type Who, permissionProblem, whoLabel, whoProblem } from "./allow";
 
@@ -50,6 +50,9 @@ export const delegationKind = defineKind({
   deleteBeforeReplace: false,
 });
 
+/** As the program gives them or a state holds them (see InputsOf). */
 export type DelegationInputs = InputsOf<typeof delegationKind>;
+/** As check returns them: what create and update receive. */
+export type CheckedDelegationInputs = CheckedInputsOf<typeof delegationKind>;
 export type DelegationOutputs = OutputsOf<typeof delegationKind>;
 export type DelegationArgs = ArgsOf<typeof delegationKind>;

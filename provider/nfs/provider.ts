@@ -8,7 +8,7 @@ import type * as pulumi from "@pulumi/pulumi";
 import { hasUnknown } from "../kind";
 import { knownHosts, run, sh } from "../transport";
 import { failedWith, zfsFailures } from "../zfs/errors";
-import { type NfsShareInputs, type NfsShareOutputs, nfsShareKind } from "./schema";
+import { type CheckedNfsShareInputs, type NfsShareInputs, type NfsShareOutputs, nfsShareKind } from "./schema";
 import {
   type ExportLine,
   type Share,
@@ -27,7 +27,10 @@ export async function check(_olds: unknown, news: Record<string, unknown>): Prom
   return nfsShareKind.check(news, knownHosts());
 }
 
-export const shareOf = (i: NfsShareInputs): Share => ({ clients: i.clients ?? [], options: i.options ?? [], everyone: (i.clients ?? []).length === 0 && i.allowEveryone });
+export function shareOf(stored: NfsShareInputs): Share {
+  const i = nfsShareKind.complete(stored);
+  return { clients: i.clients, options: i.options, everyone: i.clients.length === 0 && i.allowEveryone };
+}
 
 export async function diff(_id: string, olds: NfsShareOutputs, news: NfsShareInputs): Promise<pulumi.dynamic.DiffResult> {
   // Drift seen by the last read: the value changed by hand, or stale export lines.
@@ -127,7 +130,7 @@ async function outputsOf(inputs: NfsShareInputs, served?: ExportLine[]): Promise
   };
 }
 
-async function converge(inputs: NfsShareInputs): Promise<NfsShareOutputs> {
+async function converge(inputs: CheckedNfsShareInputs): Promise<NfsShareOutputs> {
   const { host, dataset } = inputs;
   const want = shareOf(inputs);
   const live = await inspect(host, dataset);
@@ -137,7 +140,7 @@ async function converge(inputs: NfsShareInputs): Promise<NfsShareOutputs> {
   return outputsOf(inputs, served);
 }
 
-export async function create(inputs: NfsShareInputs): Promise<pulumi.dynamic.CreateResult> {
+export async function create(inputs: CheckedNfsShareInputs): Promise<pulumi.dynamic.CreateResult> {
   const outs = await converge(inputs);
   return { id: `${inputs.host}:${outs.datasetGuid}`, outs };
 }
@@ -151,7 +154,7 @@ export async function read(id: string, props: NfsShareOutputs): Promise<pulumi.d
   }
 }
 
-export async function update(_id: string, olds: NfsShareOutputs, news: NfsShareInputs): Promise<pulumi.dynamic.UpdateResult> {
+export async function update(_id: string, olds: NfsShareOutputs, news: CheckedNfsShareInputs): Promise<pulumi.dynamic.UpdateResult> {
   if (olds.dataset !== news.dataset) {
     const moved = await inspect(news.host, news.dataset);
     if (moved.guid !== olds.datasetGuid) await stopSharing(olds.host, olds.dataset, olds.datasetGuid); // another dataset, not a rename

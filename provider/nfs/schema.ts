@@ -1,7 +1,7 @@
 // The NfsShare's inputs and outputs, declared once (see ../kind.ts): the
 // class, check, diff and docs/resources/nfs-share.md's table come from here.
 import { z } from "zod";
-import { type ArgsOf, type InputsOf, type OutputsOf, defineKind, hostInput, isUnknown } from "../kind";
+import { type ArgsOf, type CheckedInputsOf, type InputsOf, type OutputsOf, defineKind, hostInput, isUnknown } from "../kind";
 import { datasetNameProblem, named } from "../names";
 import { ACCESS, type ExportLine, addressProblem, clientsKey, optionProblem } from "./sharenfs";
 
@@ -55,6 +55,9 @@ export const nfsShareKind = defineKind({
   deleteBeforeReplace: false,
 });
 
+/** As the program gives them or a state holds them (see InputsOf). */
 export type NfsShareInputs = InputsOf<typeof nfsShareKind>;
+/** As check returns them: what create and update receive. */
+export type CheckedNfsShareInputs = CheckedInputsOf<typeof nfsShareKind>;
 export type NfsShareOutputs = OutputsOf<typeof nfsShareKind>;
 export type NfsShareArgs = ArgsOf<typeof nfsShareKind>;

@@ -7,7 +7,7 @@ import { hasUnknown } from "../kind";
 import { type FileKind, editRemoteFile, readRemoteFile } from "../remotefile";
 import { knownHosts } from "../transport";
 import { describeDuplicate, duplicates, parseIni, removeSection, setSection, settingsOf, validateConf } from "./conf";
-import { type SanoidPolicyInputs, type SanoidPolicyOutputs, sanoidPolicyKind } from "./schema";
+import { type CheckedSanoidPolicyInputs, type SanoidPolicyInputs, type SanoidPolicyOutputs, sanoidPolicyKind } from "./schema";
 
 export const SANOID_FILE: FileKind = { validator: "sanoid", problems: validateConf, label: "sanoid.conf" };
 
@@ -49,10 +49,10 @@ function outputsOf(inputs: SanoidPolicyInputs, content: string | undefined): San
   };
 }
 
-/** The file; a state written before `path` was an input has none. */
-const pathOf = (i: SanoidPolicyInputs) => i.path ?? sanoidPolicyKind.defaults.path!;
+/** The file (a state written before `path` was an input has none: the default). */
+const pathOf = (i: SanoidPolicyInputs) => sanoidPolicyKind.complete(i).path;
 
-export async function create(inputs: SanoidPolicyInputs): Promise<pulumi.dynamic.CreateResult> {
+export async function create(inputs: CheckedSanoidPolicyInputs): Promise<pulumi.dynamic.CreateResult> {
   const name = sectionName(inputs);
   const r = await editRemoteFile(
     inputs.host,
@@ -70,7 +70,7 @@ export async function read(id: string, props: SanoidPolicyOutputs): Promise<pulu
   return { id, props: outputsOf(props, content) };
 }
 
-export async function update(_id: string, olds: SanoidPolicyOutputs, news: SanoidPolicyInputs): Promise<pulumi.dynamic.UpdateResult> {
+export async function update(_id: string, olds: SanoidPolicyOutputs, news: CheckedSanoidPolicyInputs): Promise<pulumi.dynamic.UpdateResult> {
   const from = sectionName(olds);
   const name = sectionName(news);
   const r = await editRemoteFile(

@@ -2,7 +2,7 @@
 // classes (SanoidPolicy and SanoidTemplate), check, diff and
 // docs/resources/sanoid-policy.md's table come from here.
 import { z } from "zod";
-import { type ArgsOf, type InputsOf, type OutputsOf, defineKind, hostInput, isUnknown } from "../kind";
+import { type ArgsOf, type CheckedInputsOf, type InputsOf, type OutputsOf, defineKind, hostInput, isUnknown } from "../kind";
 import { ABSOLUTE_PATH } from "../names";
 import { keyProblem, sectionDatasetProblem, templateNameProblem } from "./conf";
 
@@ -65,6 +65,9 @@ export const sanoidPolicyKind = defineKind({
   deleteBeforeReplace: true,
 });
 
+/** As the program gives them or a state holds them (see InputsOf). */
 export type SanoidPolicyInputs = InputsOf<typeof sanoidPolicyKind>;
+/** As check returns them: what create and update receive. */
+export type CheckedSanoidPolicyInputs = CheckedInputsOf<typeof sanoidPolicyKind>;
 export type SanoidPolicyOutputs = OutputsOf<typeof sanoidPolicyKind>;
 export type SanoidPolicyArgs = ArgsOf<typeof sanoidPolicyKind>;

@@ -7,7 +7,7 @@ import { hasUnknown } from "../kind";
 import { type FileKind, editRemoteFile, readRemoteFile } from "../remotefile";
 import { RemoteCommandError, knownHosts, run, sh } from "../transport";
 import { type Pull, duplicateTargets, lineProblems, linesFor, parseArgs, removePull, renderEndpoint, renderPull, setPull } from "./args";
-import { SYNCOID_ARGS, type SyncoidPullInputs, type SyncoidPullOutputs, syncoidPullKind } from "./schema";
+import { type CheckedSyncoidPullInputs, SYNCOID_ARGS, type SyncoidPullInputs, type SyncoidPullOutputs, syncoidPullKind } from "./schema";
 
 export const ARGS_FILE: FileKind = { validator: "none", problems: lineProblems, label: "syncoid-args.conf" };
 
@@ -15,7 +15,10 @@ export async function check(_olds: unknown, news: Record<string, unknown>): Prom
   return syncoidPullKind.check(news, knownHosts());
 }
 
-export const pullOf = (i: Pick<SyncoidPullInputs, "flags" | "source" | "target" | "enabled">): Pull => ({ flags: i.flags ?? [], source: i.source, target: i.target, enabled: i.enabled ?? true });
+export function pullOf(stored: SyncoidPullInputs): Pull {
+  const i = syncoidPullKind.complete(stored);
+  return { flags: i.flags, source: i.source, target: i.target, enabled: i.enabled };
+}
 
 export async function diff(_id: string, olds: SyncoidPullOutputs, news: SyncoidPullInputs): Promise<pulumi.dynamic.DiffResult> {
   // The line edited by hand (seen by the last read).
@@ -63,7 +66,7 @@ export async function waitForSyncoid(host: string, dataset: string, seconds: num
 }
 
 /** The pull once, as the service would run it. */
-async function runOnce(inputs: SyncoidPullInputs): Promise<void> {
+async function runOnce(inputs: CheckedSyncoidPullInputs): Promise<void> {
   const words = [...inputs.flags, renderEndpoint(inputs.source), inputs.target];
   try {
     await run(inputs.host, sh`syncoid ${words} </dev/null`, { timeoutMs: 3_600_000 });
@@ -77,7 +80,7 @@ async function runOnce(inputs: SyncoidPullInputs): Promise<void> {
   }
 }
 
-export async function create(inputs: SyncoidPullInputs): Promise<pulumi.dynamic.CreateResult> {
+export async function create(inputs: CheckedSyncoidPullInputs): Promise<pulumi.dynamic.CreateResult> {
   if (inputs.runOnCreate && inputs.enabled) await runOnce(inputs);
   const r = await editRemoteFile(inputs.host, pathOf(inputs), (old) => setPull(old ?? "", pullOf(inputs), { resolveDuplicates: inputs.resolveDuplicates }), ARGS_FILE);
   return { id: `${inputs.host}:${pathOf(inputs)}:${inputs.target}`, outs: outputsOf(inputs, r.content) };
@@ -92,7 +95,7 @@ export async function read(id: string, props: SyncoidPullOutputs): Promise<pulum
   return { id, props: { ...outs, flags: found.flags, source: found.source, enabled: found.enabled } };
 }
 
-export async function update(_id: string, olds: SyncoidPullOutputs, news: SyncoidPullInputs): Promise<pulumi.dynamic.UpdateResult> {
+export async function update(_id: string, olds: SyncoidPullOutputs, news: CheckedSyncoidPullInputs): Promise<pulumi.dynamic.UpdateResult> {
   await waitForSyncoid(news.host, olds.target, news.waitForRunningSeconds);
   const previousTarget = olds.target !== news.target ? olds.target : undefined;
   const r = await editRemoteFile(
@@ -105,6 +108,6 @@ export async function update(_id: string, olds: SyncoidPullOutputs, news: Syncoi
 }
 
 export async function remove(_id: string, props: SyncoidPullOutputs): Promise<void> {
-  await waitForSyncoid(props.host, props.target, props.waitForRunningSeconds ?? syncoidPullKind.defaults.waitForRunningSeconds!);
+  await waitForSyncoid(props.host, props.target, syncoidPullKind.complete(props).waitForRunningSeconds);
   await editRemoteFile(props.host, pathOf(props), (old) => (old === undefined ? "" : removePull(old, props.target)), ARGS_FILE);
 }

@@ -1,7 +1,7 @@
 // The SyncoidPull's inputs and outputs, declared once (see ../kind.ts): the
 // class, check, diff and docs/resources/syncoid-pull.md's table come from here.
 import { z } from "zod";
-import { type ArgsOf, type InputsOf, type OutputsOf, defineKind, hasUnknown, hostInput, isUnknown } from "../kind";
+import { type ArgsOf, type CheckedInputsOf, type InputsOf, type OutputsOf, defineKind, hasUnknown, hostInput, isUnknown } from "../kind";
 import { ABSOLUTE_PATH } from "../names";
 import { endpointProblem, flagProblem, parseEndpoint } from "./args";
 
@@ -56,6 +56,9 @@ export const syncoidPullKind = defineKind({
   deleteBeforeReplace: true,
 });
 
+/** As the program gives them or a state holds them (see InputsOf). */
 export type SyncoidPullInputs = InputsOf<typeof syncoidPullKind>;
+/** As check returns them: what create and update receive. */
+export type CheckedSyncoidPullInputs = CheckedInputsOf<typeof syncoidPullKind>;
 export type SyncoidPullOutputs = OutputsOf<typeof syncoidPullKind>;
 export type SyncoidPullArgs = ArgsOf<typeof syncoidPullKind>;
