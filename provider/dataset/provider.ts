@@ -4,6 +4,7 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { hasUnknown, isUnknown } from "../kind";
 import { poolOf } from "../names";
+import { waitForSyncoid } from "../syncoid/provider";
 import { RemoteCommandError, knownHosts, run, sh } from "../transport";
 import { failedWith } from "../zfs/errors";
 import { type DatasetFacts, type PoolFacts, findByGuid, invalidate, poolFacts } from "../zfs/inventory";
@@ -213,6 +214,8 @@ async function renameTo(host: string, guid: string, news: CheckedDatasetInputs):
     },
   );
   if (from === null) return;
+  // Renaming a dataset while syncoid receives into it breaks that run: wait, as operators do.
+  if (news.waitForSyncoidSeconds > 0) await waitForSyncoid(host, from, news.waitForSyncoidSeconds);
   const parents = news.createParents ? ["-p"] : [];
   try {
     await run(host, sh`zfs rename ${parents} ${from} ${news.name}`);

@@ -30,6 +30,9 @@ export const datasetKind = defineKind({
       .boolean()
       .default(false)
       .meta({ description: "take over an existing dataset as it is, changing nothing on the host (the `import` option does not work for dynamic providers)" }),
+    waitForSyncoidSeconds: z.number().int().min(0).max(86_400).default(0).meta({
+      description: "before a rename, wait up to this long for a syncoid running on the host for the dataset (a pull into it) to finish; 0: do not wait",
+    }),
   }),
   outputs: z.object({
     guid: z.string().meta({ description: "the dataset's guid: the resource's id, kept by ZFS across renames" }),
