@@ -3,13 +3,13 @@
 // Credentials live only in this process's memory (see transport/): never in
 // resource inputs, outputs, state or logs.
 import { z } from "zod";
-import { HOST_NAME, UNIX_NAME } from "./names";
+import { HOST_ADDRESS, HOST_NAME, UNIX_NAME } from "./names";
 import type { HostTable } from "./transport/connection";
 import { type PinnedKey, keysFromKnownHosts, parsePublicKeyLine } from "./transport/hostkey";
 
 const hostSchema = z
   .object({
-    address: z.string().regex(/^[A-Za-z0-9.:-]+$/, "must be a host name or an IP address"),
+    address: z.string().regex(HOST_ADDRESS, "must be a host name or an IP address"),
     port: z.coerce.number().int().min(1).max(65535).default(22),
     user: z
       .string()

@@ -92,6 +92,9 @@ export const DNS_NAME = /^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9]
 
 export const isDnsName = (name: string): boolean => DNS_NAME.test(name);
 
+/** How the stack's config may give a host's address (`zfs-fleet:hosts.<host>.address`): a DNS name or an IP address. */
+export const HOST_ADDRESS = /^[A-Za-z0-9.:-]+$/;
+
 /** A file the provider edits: an absolute path of plain characters. */
 export const ABSOLUTE_PATH = /^\/[A-Za-z0-9_.\/-]+$/;
 
