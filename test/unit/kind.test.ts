@@ -2,10 +2,12 @@
 // the class registers the defaults check applies, an input unknown at preview
 // passes check, a state written before an input existed reads as its default,
 // and a change of the provider's code alone is no change.
+import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it } from "vitest";
+import { z } from "zod";
 import { datasetKind } from "../../provider/dataset/schema";
 import { delegationKind } from "../../provider/delegation/schema";
-import { UNKNOWN, type ResourceKind } from "../../provider/kind";
+import { type ResourceKind, UNKNOWN, defineKind, hostInput, renderInputs } from "../../provider/kind";
 import { nfsShareKind } from "../../provider/nfs/schema";
 import { propsOf } from "../../provider/resource";
 import { sanoidPolicyKind } from "../../provider/sanoid/schema";
@@ -54,5 +56,21 @@ describe.each(KINDS.map(([kind, given]) => ({ name: kind.kind, kind, given })))(
     expect(kind.diff({ ...checked, __provider: "old" }, { ...checked, __provider: "new" }).changes).toBe(false);
     expect(kind.diff(checked, { ...checked, host: "off9" })).toMatchObject({ changes: true, replaces: ["host"] });
     expect(kind.diff(checked, { ...checked, host: UNKNOWN }).replaces).toEqual(["host"]);
+  });
+});
+
+describe("a secret input", () => {
+  const kind = defineKind({
+    kind: "Dataset",
+    inputs: z.object({ host: hostInput(), token: z.string().meta({ description: "a credential the state must not hold in clear", secret: true }) }),
+    outputs: z.object({}),
+    deleteBeforeReplace: false,
+  });
+
+  it("is registered by the class as a secret, and the doc table says so", async () => {
+    const props = propsOf(kind, { host: "off2", token: "hunter2" });
+    expect(pulumi.Output.isInstance(props.token)).toBe(true);
+    expect(await pulumi.isSecret(props.token as pulumi.Output<string>)).toBe(true);
+    expect(renderInputs(kind)).toContain("| `token` | a credential the state must not hold in clear (secret) | required | updates |");
   });
 });
