@@ -1,7 +1,8 @@
 // The program: a stack manages one host, named by the stack's config
-// (`zfs-fleet:host`), and the host's desired state is the program in
-// stacks/<host>.ts. The production stack (off2) and the lab stack (lab-off2)
-// run the same host program; only their config differs.
+// (`zfs-fleet:host`), and the host's desired state is that host's part of the
+// fleet description (stacks/fleet.ts) built by stacks/program.ts. The
+// production stack (off2) and the lab stack (lab-off2) run the same host
+// program; only their config differs.
 import * as pulumi from "@pulumi/pulumi";
 import { hostPrograms } from "./stacks";
 

@@ -3,46 +3,23 @@
 // Credentials live only in this process's memory (see transport/): never in
 // resource inputs, outputs, state or logs.
 import { z } from "zod";
+import { HOST_ADDRESS, HOST_NAME, UNIX_NAME } from "./names";
+import type { HostTable } from "./transport/connection";
 import { type PinnedKey, keysFromKnownHosts, parsePublicKeyLine } from "./transport/hostkey";
-
-export const HOST_NAME = /^[a-z][a-z0-9-]{0,62}$/;
-
-/** Why `host` cannot name a host of the stack: not a host name, or not in `zfs-fleet:hosts` (when that is known). */
-export function hostNameProblem(host: unknown, configuredHosts: readonly string[] = []): string | undefined {
-  if (typeof host !== "string" || !HOST_NAME.test(host)) return `${JSON.stringify(host)} is not a host name (lowercase letters, digits and -)`;
-  if (configuredHosts.length > 0 && !configuredHosts.includes(host)) {
-    return `"${host}" is not in the stack's zfs-fleet:hosts (known: ${configuredHosts.join(", ")})`;
-  }
-  return undefined;
-}
 
 const hostSchema = z
   .object({
-    address: z.string().regex(/^[A-Za-z0-9.:-]+$/, "must be a host name or an IP address"),
+    address: z.string().regex(HOST_ADDRESS, "must be a host name or an IP address"),
     port: z.coerce.number().int().min(1).max(65535).default(22),
     user: z
       .string()
-      .regex(/^[a-z_][a-z0-9_-]{0,31}$/, "must be a Unix user name")
+      .regex(UNIX_NAME, "must be a Unix user name")
       .default("root"),
     hostKey: z.string().optional(),
     knownHosts: z.string().optional(),
     sudo: z.coerce.boolean().default(false),
   })
   .strict();
-
-export interface HostConnection {
-  name: string;
-  address: string;
-  port: number;
-  user: string;
-  sudo: boolean;
-  hostKeys: PinnedKey[];
-  /** Private key (PEM or OpenSSH format); absent when an agent is used. */
-  privateKey?: string;
-  agent?: string;
-}
-
-export type HostTable = Record<string, HostConnection>;
 
 /** Reads a config value that the engine may hand over as JSON text or as a value. */
 function structured(value: unknown): unknown {

@@ -1,17 +1,26 @@
 // The provider's public face, in two roles:
 //
-// - The Pulumi program (ts-node, the TypeScript sources) imports the resource
-//   classes from here: `import { Dataset } from "./provider"`.
+// - The Pulumi program imports the resource classes from here:
+//   `import { Dataset } from "./provider"` (Node resolves the folder through
+//   provider/package.json, so once `make build` has run the program too runs
+//   the compiled classes; before, ts-node runs the TypeScript sources).
 // - The dynamic-provider host loads the compiled form of this module by
 //   package name (`require("zfs-fleet-provider")`, see shim.ts) and calls
 //   `configure(get)` once per process and `providers[kind].<method>(...)`.
 //
-// A resource kind K is served by the module in KINDS below: it exports the
-// lifecycle functions `check, diff, create, read, update, remove` with the
-// signatures of pulumi.dynamic.ResourceProvider (`remove` is `delete`, a
-// reserved word). Modules are loaded on first use, so the provider process
-// loads only the kinds the stack has, and a kind still being written does not
-// stop the others.
+// A resource kind K lives in one folder, provider/<dir>/:
+//   schema.ts    `defineKind({ kind: "K", inputs, outputs, rules, ... })` (kind.ts):
+//                each input once, with its type, default, doc line, secrecy
+//                and what a change of it does;
+//   provider.ts  the lifecycle `check, diff, create, read, update, remove` with
+//                the signatures of pulumi.dynamic.ResourceProvider (`remove` is
+//                `delete`, a reserved word); check and diff are the kind's
+//                (`kind.check`, `kind.diff` plus what only K knows);
+//   index.ts     `class K extends resourceClass(kind)` (resource.ts);
+// plus K in shim.ts's `Kind`, its module in KINDS below, and its page in
+// docs/resources/ (the input table is written by `npm run docs`).
+// Modules are loaded on first use, so the provider process loads only the
+// kinds the stack has, and a kind still being written does not stop the others.
 import type * as pulumi from "@pulumi/pulumi";
 import { ConfigError, hostTable } from "./config";
 import type { Kind } from "./shim";

@@ -1,9 +1,10 @@
 // The fleet as data: every dataset the stacks manage, on which host, and where
 // it lives in each layout. `legacy` is the fleet before the 2024-03
 // restructure (what the lab's seed lays out, lab/seed/legacy/); `current` is
-// the fleet after it (../shared/domain/off-fleet.md). A dataset keeps its key
-// across layouts: the key is the Pulumi resource name, so a dataset whose
-// name differs between layouts is a rename (`~ update`), never a replacement.
+// the fleet after it; the facts both rely on are in docs/fleet.md. A dataset
+// keeps its key across layouts: the key is the Pulumi resource name, so a
+// dataset whose name differs between layouts is a rename (`~ update`), never
+// a replacement.
 
 export type HostName = "off1" | "off2" | "ovh3";
 export type Layout = "legacy" | "current";
@@ -164,7 +165,7 @@ const template = (frequentPeriod: string | undefined, counts: [string, string, s
 });
 
 /**
- * The templates of each host (off-fleet.md): data keeps 36 hourly, 30 daily
+ * The templates of each host (docs/fleet.md): data keeps 36 hourly, 30 daily
  * and 3 monthly (ovh3, the off-site copy, 6 monthly and 2 yearly); system
  * volumes 10/10/6/0. `synced_*` prune what the source snapshots (autosnap no).
  */
@@ -310,7 +311,7 @@ export const PULLS: Record<HostName, readonly PullSpec[]> = {
  * that pull from it (the same in both layouts). Only the sending side
  * delegates, so a host's Delegations follow from the pulls other hosts
  * declare against it: `<puller>operator` gets PULL_PERMISSIONS on each of its
- * pools (off-fleet.md), granted on the pool roots.
+ * pools (docs/fleet.md), granted on the pool roots.
  */
 export const PULLERS: Record<HostName, readonly HostName[]> = {
   off1: pullersOf("off1"),
@@ -405,13 +406,33 @@ export function nameIn(host: HostName, key: string, layout: Layout): string {
 }
 
 // ---------------------------------------------------------------------------
-// The resources' inputs in a layout, with every name resolved from this
-// description (the program replaces a pull's source and user with what the
-// source host's stack says, and a dataset's name with its resource's output).
+// The resources' inputs, with their names from a resolver: the description
+// itself (namesIn: tests, and a stack that reads nothing yet) or, in the
+// program, the live Dataset resources and the source hosts' stacks.
 
-export function policyArgs(host: HostName, p: PolicySpec, layout: Layout) {
+/** Where a resource's names come from. */
+export interface Names<N> {
+  /** A dataset of this host by its key; a name that is no key (a pool root) is itself. */
+  dataset(key: string): N;
+  /** A dataset of host `from` by its key. */
+  source(from: HostName, key: string): N;
+  /** The user this host pulls from `from` as. */
+  user(from: HostName): N;
+}
+
+/** The names of `host`'s resources as the description has them in a layout. */
+export function namesIn(host: HostName, layout: Layout): Names<string> {
   return {
-    dataset: nameIn(host, p.dataset, layout),
+    dataset: (key) => nameIn(host, key, layout),
+    source: (from, key) => nameIn(from, key, layout),
+    user: () => operatorOf(host),
+  };
+}
+
+/** A policy's inputs but its host, in a layout; names from the description unless the program gives its own. */
+export function policyArgs<N = string>(host: HostName, p: PolicySpec, layout: Layout, names: Names<N | string> = namesIn(host, layout)) {
+  return {
+    dataset: names.dataset(p.dataset),
     templates: [p.template],
     recursive: p.recursive,
     ...(p.processChildrenOnly ? { processChildrenOnly: true } : {}),
@@ -419,12 +440,13 @@ export function policyArgs(host: HostName, p: PolicySpec, layout: Layout) {
   };
 }
 
-export function pullArgs(host: HostName, p: PullSpec, layout: Layout) {
+/** A pull's inputs but its host, in a layout; names from the description unless the program gives its own. */
+export function pullArgs<N = string>(host: HostName, p: PullSpec, layout: Layout, names: Names<N | string> = namesIn(host, layout)) {
   const address = ADDRESSES[host]?.[p.from];
   if (!address) throw new Error(`${host} pulls from ${p.from}, but ADDRESSES has no address for it`);
   return {
-    source: { user: operatorOf(host), host: address, dataset: nameIn(p.from, p.source, layout) },
-    target: nameIn(host, p.target, layout),
+    source: { user: names.user(p.from), host: address, dataset: names.source(p.from, p.source) },
+    target: names.dataset(p.target),
     flags: flagsOf(p),
     enabled: p.state[layout] === "on",
     ...(p.resolveDuplicates ? { resolveDuplicates: true } : {}),

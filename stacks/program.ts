@@ -16,6 +16,7 @@ import { Dataset, Delegation, NfsShare, SanoidPolicy, SanoidTemplate, SyncoidPul
 import {
   type HostName,
   type Layout,
+  type Names,
   PULLERS,
   PULL_PERMISSIONS,
   PUSHES,
@@ -122,6 +123,13 @@ export function hostProgram(host: HostName): HostOutputs {
   }
   /** A dataset key's live name (follows renames in this `up`); a pool root as is. */
   const nameOf = (key: string): pulumi.Input<string> => datasets.get(key)?.name ?? nameIn(host, key, layout);
+  // A pull's source dataset and user come from the source hosts' stacks.
+  const sources = new SourceStacks(host, layout);
+  const live: Names<pulumi.Input<string>> = {
+    dataset: nameOf,
+    source: (from, key) => sources.dataset(from, key),
+    user: (from) => sources.user(from),
+  };
   const after = (key: string): pulumi.Resource[] => (datasets.has(key) ? [datasets.get(key)!] : []);
 
   // Grants on the pool roots, inherited by every dataset below, so they stay
@@ -136,22 +144,12 @@ export function hostProgram(host: HostName): HostOutputs {
     ([name, settings]) => new SanoidTemplate(`template_${name}`, { host, name, settings }),
   );
   for (const p of policiesOf(host, layout)) {
-    new SanoidPolicy(
-      p.dataset,
-      { ...policyArgs(host, p, layout), host, dataset: nameOf(p.dataset) },
-      { dependsOn: [...templates, ...after(p.dataset)] },
-    );
+    new SanoidPolicy(p.dataset, { host, ...policyArgs(host, p, layout, live) }, { dependsOn: [...templates, ...after(p.dataset)] });
   }
 
   // Pulls, with their sources from the source hosts' stacks.
-  const sources = new SourceStacks(host, layout);
   const pulls = pullsOf(host, layout).map((p) => {
-    const args = pullArgs(host, p, layout);
-    const pullResource = new SyncoidPull(
-      p.key,
-      { ...args, host, source: { ...args.source, user: sources.user(p.from), dataset: sources.dataset(p.from, p.source) }, target: nameOf(p.target) },
-      { dependsOn: after(p.target) },
-    );
+    const pullResource = new SyncoidPull(p.key, { host, ...pullArgs(host, p, layout, live) }, { dependsOn: after(p.target) });
     return pulumi.all([pullResource.target, pullResource.line]).apply(([t, l]): [string, string] => [t, l]);
   });
   // The old pushes: adopted by the legacy program, removed by the current one.

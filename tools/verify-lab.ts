@@ -4,9 +4,14 @@
 // the line the stack wrote). Prints what it verified; exits 1 on any mismatch.
 //
 //   node tools/verify-lab.ts [lab.json]
+//
+// Commands are built with the provider's `sh` (every value quoted) and the
+// pull line is read with the provider's own parser of syncoid-args.conf.
 import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { linesFor, parseArgs, renderEndpoint } from "../provider/syncoid/args.ts";
+import { type ShellCommand, sh } from "../provider/transport/sh.ts";
 
 interface Manifest {
   hosts: Record<string, Record<string, { guid: string; files: Record<string, string> }>>;
@@ -16,8 +21,8 @@ const labJson = process.argv[2] ?? execFileSync("lab/labctl", ["env"], { encodin
 const lab = JSON.parse(readFileSync(labJson, "utf8")) as { runDir: string; labctl: string; hosts: Record<string, { pools: string[] }> };
 const manifest = JSON.parse(readFileSync(join(lab.runDir, "seed-manifest.json"), "utf8")) as Manifest;
 
-const ssh = (host: string, script: string): string =>
-  execFileSync(lab.labctl, ["ssh", host, script], { encoding: "utf8", maxBuffer: 64 << 20 });
+const ssh = (host: string, cmd: ShellCommand): string =>
+  execFileSync(lab.labctl, ["ssh", host, cmd.text], { encoding: "utf8", maxBuffer: 64 << 20 });
 
 let failures = 0;
 const fail = (msg: string) => {
@@ -30,8 +35,8 @@ for (const [host, datasets] of Object.entries(manifest.hosts)) {
   // checksum of every file directly in each mountpoint.
   const listing = ssh(
     host,
-    `zfs list -Hp -o guid,name,mountpoint -t filesystem -r ${lab.hosts[host].pools.join(" ")} | while IFS="$(printf '\\t')" read -r g n m; do ` +
-      `echo "D $g $n"; [ -d "$m" ] && (cd "$m" && find . -maxdepth 1 -type f -printf '%f\\n' | LC_ALL=C sort | xargs -r sha256sum | sed "s/^/F $g /"); done`,
+    sh`zfs list -Hp -o guid,name,mountpoint -t filesystem -r ${lab.hosts[host].pools} | while IFS="$(printf '\\t')" read -r g n m; do \
+echo "D $g $n"; [ -d "$m" ] && (cd "$m" && find . -maxdepth 1 -type f -printf '%f\\n' | LC_ALL=C sort | xargs -r sha256sum | sed "s/^/F $g /"); done`,
   );
   const byGuid = new Map<string, { name: string; files: Record<string, string> }>();
   for (const line of listing.split("\n")) {
@@ -58,7 +63,7 @@ for (const [host, datasets] of Object.entries(manifest.hosts)) {
 }
 
 // The report's NFS fix: nothing under off-backups is exported from ovh3.
-const exports = ssh("ovh3", "exportfs -v 2>/dev/null | awk '/^\\//{print $1}' | sort -u");
+const exports = ssh("ovh3", sh`exportfs -v 2>/dev/null | awk '/^\\//{print $1}' | sort -u`);
 const offBackupExports = exports.split("\n").filter((l) => l.includes("off-backups"));
 if (offBackupExports.length > 0) fail(`ovh3 still exports ${offBackupExports.join(", ")}`);
 else console.log(`ovh3: nothing under off-backups is exported (${exports.split("\n").filter(Boolean).length} exports in all)`);
@@ -68,21 +73,22 @@ else console.log(`ovh3: nothing under off-backups is exported (${exports.split("
 // stream, so syncoid finds no common snapshot there); the same words are run
 // into a scratch dataset instead, after a snapshot on the source (sanoid's job
 // on the real off2).
-const quote = (w: string) => `'${w.replace(/'/g, "'\\''")}'`;
 const PULLED = "rpool/off-backups/off2-pve";
-const line = ssh("ovh3", "cat /etc/sanoid/syncoid-args.conf")
-  .split("\n")
-  .find((l) => !l.startsWith("#") && l.trim().split(/\s+/).pop() === PULLED);
-if (!line) {
+const pull = linesFor(parseArgs(ssh("ovh3", sh`cat /etc/sanoid/syncoid-args.conf`)), PULLED)
+  .map((l) => l.pull!)
+  .find((p) => p.enabled);
+if (!pull) {
   fail(`ovh3: no active line pulls into ${PULLED}`);
 } else {
-  const words = line.trim().split(/\s+/);
-  const source = words[words.length - 2];
-  const dataset = source.slice(source.indexOf(":") + 1);
+  const source = renderEndpoint(pull.source);
+  const snapshot = `${pull.source.dataset}@verify-pull`;
   const scratch = "rpool/verify-pull";
   try {
-    ssh("off2", `zfs destroy -r ${quote(`${dataset}@verify-pull`)} 2>/dev/null; zfs snapshot -r ${quote(`${dataset}@verify-pull`)}`);
-    ssh("ovh3", `zfs destroy -r ${scratch} 2>/dev/null; syncoid ${[...words.slice(0, -1), scratch].map(quote).join(" ")} </dev/null >/dev/null 2>/tmp/verify-pull.err || { cat /tmp/verify-pull.err >&2; exit 1; }`);
+    ssh("off2", sh`zfs destroy -r ${snapshot} 2>/dev/null; zfs snapshot -r ${snapshot}`);
+    ssh(
+      "ovh3",
+      sh`zfs destroy -r ${scratch} 2>/dev/null; syncoid ${[...pull.flags, source, scratch]} </dev/null >/dev/null 2>/tmp/verify-pull.err || { cat /tmp/verify-pull.err >&2; exit 1; }`,
+    );
     console.log(`ovh3: the line for ${PULLED} pulls for real: ${source} received as ${scratch}`);
   } catch (err) {
     fail(`ovh3: the pull of ${source} failed: ${(err as Error).message.split("\n")[0]}`);

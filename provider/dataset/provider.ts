@@ -2,50 +2,34 @@
 // the dataset's whole life, renames included: a new name in the same pool is
 // an update (`zfs rename`), never a replacement. check and diff are pure.
 import type * as pulumi from "@pulumi/pulumi";
+import { hasUnknown, isUnknown } from "../kind";
+import { poolOf } from "../names";
+import { waitForSyncoid } from "../syncoid/provider";
 import { RemoteCommandError, knownHosts, run, sh } from "../transport";
-import { type DatasetFacts, type PoolFacts, invalidate, poolFacts } from "./inventory";
-import { type DatasetInputs, checkInputs, poolOf, sameValue } from "./schema";
-
-export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
-const isUnknown = (v: unknown) => v === UNKNOWN;
-
-export interface DatasetOutputs extends DatasetInputs {
-  guid: string;
-  pool: string;
-  mountpoint: string;
-  /** Effective value and source of each managed property, as ZFS reports them. */
-  effective: Record<string, { value: string; source: string }>;
-  /** When adopted: properties whose value on the host differed from the program's. */
-  adoptedDifferences: string[];
-}
+import { failedWith } from "../zfs/errors";
+import { type DatasetFacts, type PoolFacts, findByGuid, invalidate, poolFacts } from "../zfs/inventory";
+import { sameValue } from "./properties";
+import { type CheckedDatasetInputs, type DatasetInputs, type DatasetOutputs, datasetKind } from "./schema";
 
 /** How long a rename waits for its target name to be freed by another rename (a swap). */
 const SWAP_WAIT_MS = Number(process.env.ZFSFLEET_SWAP_WAIT_MS ?? 120_000);
 
 export async function check(_olds: unknown, news: Record<string, unknown>): Promise<pulumi.dynamic.CheckResult> {
-  const { inputs, failures } = checkInputs(news, isUnknown, knownHosts());
-  return { inputs, failures };
+  return datasetKind.check(news, knownHosts());
 }
 
-const SETTINGS = ["createParents", "onDelete", "destroyRecursive", "adopt"] as const;
-
 export async function diff(_id: string, olds: DatasetOutputs, news: DatasetInputs): Promise<pulumi.dynamic.DiffResult> {
-  const replaces: string[] = [];
-  if (!isUnknown(news.host) && olds.host !== news.host) replaces.push("host");
-  if (!isUnknown(news.name) && poolOf(olds.name) !== poolOf(news.name)) replaces.push("name");
-  const renamed = olds.name !== news.name;
-  if (renamed && !isUnknown(news.name) && replaces.length === 0 && news.name.startsWith(`${olds.name}/`)) {
+  // Another pool is a new dataset; an unknown name (preview) is neither that nor a rename error yet.
+  const otherPool = !isUnknown(news.name) && poolOf(olds.name) !== poolOf(news.name);
+  const result = datasetKind.diff(olds, news, { replaces: otherPool ? ["name"] : [] });
+  if (olds.name !== news.name && !isUnknown(news.name) && result.replaces.length === 0 && news.name.startsWith(`${olds.name}/`)) {
     throw new Error(
       `Dataset ${olds.name}: cannot move it to ${news.name}, inside itself (ZFS refuses to rename a dataset under its own ` +
         `descendant). Move it to a temporary name first, or create the new parent as its own Dataset.`,
     );
   }
-  if (replaces.length > 0) guardReplacement(olds, news, replaces);
-  const propsChanged = !sameProperties(olds.properties ?? {}, news.properties ?? {});
-  // A change of the provider's own code (__provider) alone is not a change.
-  const settingsChanged = SETTINGS.some((k) => olds[k] !== news[k]);
-  const changes = replaces.length > 0 || renamed || propsChanged || settingsChanged;
-  return { changes, replaces, deleteBeforeReplace: false };
+  if (result.replaces.length > 0 && !hasUnknown([news.host, news.name])) guardReplacement(olds, news, result.replaces);
+  return result;
 }
 
 /**
@@ -57,7 +41,7 @@ export async function diff(_id: string, olds: DatasetOutputs, news: DatasetInput
 function guardReplacement(olds: DatasetOutputs, news: DatasetInputs, replaces: string[]): void {
   const where = replaces.includes("host") ? `host ${olds.host} to host ${news.host}` : `pool ${poolOf(olds.name)} to pool ${poolOf(news.name)}`;
   const what = `Dataset ${olds.host}:${olds.name} -> ${news.host}:${news.name}: moving from ${where} is not a rename ZFS can do`;
-  const policy = olds.onDelete ?? "retain";
+  const policy = datasetKind.complete(olds).onDelete;
   if (policy === "destroy") {
     throw new Error(
       `${what}; it would create an empty ${news.name} and then destroy ${olds.name} (its onDelete is "destroy"), data and all. ` +
@@ -68,17 +52,8 @@ function guardReplacement(olds: DatasetOutputs, news: DatasetInputs, replaces: s
   console.error(`warning: ${what}: ${news.host}:${news.name} is created empty and ${olds.host}:${olds.name} is ${kept}; copy the data yourself (syncoid or zfs send).`);
 }
 
-function sameProperties(a: Record<string, string>, b: Record<string, string>): boolean {
-  const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
-  return [...keys].every((k) => a[k] === b[k] || (a[k] !== undefined && b[k] !== undefined && !isUnknown(b[k]) && sameValue(k, b[k], a[k])));
-}
-
-/** Finds the dataset by guid in its pool: it may have moved with a parent or been renamed by hand. */
-async function locate(host: string, pool: string, guid: string): Promise<DatasetFacts | undefined> {
-  return (await poolFacts(host, pool)).byGuid.get(guid);
-}
-
-export function outputsOf(inputs: DatasetInputs, facts: DatasetFacts, adoptedDifferences: string[] = []): DatasetOutputs {
+/** What the state records of the dataset: the inputs, with the name and managed properties as the host has them. */
+export function outputsOf(inputs: DatasetInputs, facts: DatasetFacts, adoptedDifferences: string[] = []) {
   const managed = Object.keys(inputs.properties ?? {});
   const properties: Record<string, string> = {};
   const effective: Record<string, { value: string; source: string }> = {};
@@ -90,7 +65,7 @@ export function outputsOf(inputs: DatasetInputs, facts: DatasetFacts, adoptedDif
     // The program's spelling is kept when it means the host's value (10G for
     // 10737418240), so an unchanged program previews as unchanged.
     if (p.source === "local" || p.source === "received") {
-      const wanted = inputs.properties[key];
+      const wanted = inputs.properties?.[key];
       properties[key] = wanted !== undefined && sameValue(key, wanted, p.value) ? wanted : p.value;
     }
   }
@@ -103,7 +78,7 @@ export function outputsOf(inputs: DatasetInputs, facts: DatasetFacts, adoptedDif
     mountpoint: facts.properties["mountpoint"]?.value ?? "",
     effective,
     adoptedDifferences,
-  };
+  } satisfies DatasetOutputs;
 }
 
 /** True when the host does not have `key` set to `wanted` on the dataset itself. */
@@ -112,7 +87,7 @@ function differs(facts: DatasetFacts, key: string, wanted: string): boolean {
   return !p || !sameValue(key, wanted, p.value) || (p.source !== "local" && p.source !== "received");
 }
 
-export async function create(inputs: DatasetInputs): Promise<pulumi.dynamic.CreateResult> {
+export async function create(inputs: CheckedDatasetInputs): Promise<pulumi.dynamic.CreateResult> {
   const { host, name } = inputs;
   const pool = poolOf(name);
   let facts = await poolFacts(host, pool);
@@ -152,21 +127,21 @@ export async function create(inputs: DatasetInputs): Promise<pulumi.dynamic.Crea
 }
 
 export async function read(id: string, props: DatasetOutputs): Promise<pulumi.dynamic.ReadResult> {
-  const facts = await locate(props.host, props.pool ?? poolOf(props.name), id);
+  const facts = await findByGuid(props.host, props.pool ?? poolOf(props.name), id);
   if (!facts) return { id: "", props: {} }; // gone: refresh drops it from the state
   return { id, props: outputsOf(props, facts, props.adoptedDifferences ?? []) };
 }
 
-export async function update(id: string, olds: DatasetOutputs, news: DatasetInputs): Promise<pulumi.dynamic.UpdateResult> {
+export async function update(id: string, olds: DatasetOutputs, news: CheckedDatasetInputs): Promise<pulumi.dynamic.UpdateResult> {
   const { host } = news;
   const pool = poolOf(news.name);
-  let current = await locate(host, pool, id);
+  let current = await findByGuid(host, pool, id);
   if (!current) {
     throw new Error(`${host}: dataset ${olds.name} (guid ${id}) is not in pool ${pool} any more; run pulumi refresh`);
   }
   if (current.name !== news.name) {
     await renameTo(host, id, news);
-    current = await locate(host, pool, id);
+    current = await findByGuid(host, pool, id);
     if (!current) throw new Error(`${host}: dataset guid ${id} vanished during its rename to ${news.name}`);
   }
   const set = Object.entries(news.properties).filter(([k, v]) => differs(current!, k, v));
@@ -177,7 +152,7 @@ export async function update(id: string, olds: DatasetOutputs, news: DatasetInpu
   } finally {
     if (set.length + removed.length > 0) invalidate(host);
   }
-  const after = await locate(host, pool, id);
+  const after = await findByGuid(host, pool, id);
   if (!after) throw new Error(`${host}: dataset guid ${id} vanished while its properties were set`);
   return { outs: outputsOf(news, after) };
 }
@@ -208,7 +183,7 @@ async function waitFor<T>(host: string, pool: string, ready: (f: PoolFacts) => T
  * place), and the name it goes to may still be held by a dataset that another
  * resource is renaming away (a swap), or its new parent may not exist yet.
  */
-async function renameTo(host: string, guid: string, news: DatasetInputs): Promise<void> {
+async function renameTo(host: string, guid: string, news: CheckedDatasetInputs): Promise<void> {
   const pool = poolOf(news.name);
   const parent = parentOf(news.name);
   const from = await waitFor(
@@ -239,6 +214,8 @@ async function renameTo(host: string, guid: string, news: DatasetInputs): Promis
     },
   );
   if (from === null) return;
+  // Renaming a dataset while syncoid receives into it breaks that run: wait, as operators do.
+  if (news.waitForSyncoidSeconds > 0) await waitForSyncoid(host, from, news.waitForSyncoidSeconds);
   const parents = news.createParents ? ["-p"] : [];
   try {
     await run(host, sh`zfs rename ${parents} ${from} ${news.name}`);
@@ -253,23 +230,28 @@ async function renameTo(host: string, guid: string, news: DatasetInputs): Promis
 function explain(err: unknown, name: string, to?: string): Error {
   if (!(err instanceof RemoteCommandError)) return err as Error;
   const what = to ? `rename ${name} to ${to}` : `create ${name}`;
-  if (/busy/i.test(err.stderr)) {
+  if (failedWith(err, "busy")) {
     return new Error(
       `${err.host}: cannot ${what}: the dataset is busy. Something holds it or a child mounted: usually an NFS export ` +
         `in use (exportfs -v; clients still mounted), a container bind mount (Proxmox mp entries, docker volumes), or a ` +
         `process with its working directory or open files inside (fuser -vm <mountpoint>). ZFS said: ${err.stderr.trim()}`,
     );
   }
-  if (/parent does not exist/i.test(err.stderr)) {
+  if (failedWith(err, "parentMissing")) {
     return new Error(`${err.host}: cannot ${what}: its parent does not exist. Create the parent first (a Dataset it dependsOn) or set createParents: true.`);
+  }
+  if (failedWith(err, "exists")) {
+    // The pool was read just before: the name was taken in between, outside this update.
+    return new Error(`${err.host}: cannot ${what}: another dataset took that name meanwhile; run pulumi refresh. ZFS said: ${err.stderr.trim()}`);
   }
   return err;
 }
 
-export async function remove(id: string, props: DatasetOutputs): Promise<void> {
+export async function remove(id: string, stored: DatasetOutputs): Promise<void> {
+  const props = datasetKind.complete(stored);
   const { host } = props;
-  if ((props.onDelete ?? "retain") === "retain") return; // the data stays; the program no longer manages it
-  const current = await locate(host, props.pool ?? poolOf(props.name), id);
+  if (props.onDelete === "retain") return; // the data stays; the program no longer manages it
+  const current = await findByGuid(host, props.pool ?? poolOf(props.name), id);
   if (!current) return;
   try {
     if (props.onDelete === "renameAside") {
@@ -284,7 +266,7 @@ export async function remove(id: string, props: DatasetOutputs): Promise<void> {
       await run(host, sh`zfs destroy ${recursive} ${current.name}`);
     }
   } catch (err) {
-    if (err instanceof RemoteCommandError && /has children|snapshots/i.test(err.stderr)) {
+    if (err instanceof RemoteCommandError && failedWith(err, "hasChildren")) {
       throw new Error(
         `${host}: ${current.name} has children or snapshots and was not destroyed; set destroyRecursive: true to take them ` +
           `too (clones elsewhere are never destroyed). ZFS said: ${err.stderr.trim()}`,

@@ -1,215 +1,65 @@
-// ZFS's rules for dataset names and the properties a Dataset may manage, as
-// data (after zrepl's namecheck and OpenZFS's zfs_prop.c). Pure: check()
-// rejects bad input with these before any remote command could run.
+// The Dataset's inputs and outputs, declared once (see ../kind.ts): the class,
+// check, diff and docs/resources/dataset.md's table all come from here.
 import { z } from "zod";
-import { hostNameProblem } from "../config";
-
-const COMPONENT = /^[A-Za-z0-9_.:-]+$/;
-const RESERVED_POOLS = new Set(["mirror", "raidz", "raidz1", "raidz2", "raidz3", "draid", "spare", "log", "cache", "special", "dedup"]);
-
-/** Why `name` is not a dataset name we manage, or undefined when it is fine. */
-export function datasetNameProblem(name: string): string | undefined {
-  if (name.length === 0) return "must not be empty";
-  if (name.length > 255) return `is ${name.length} characters long; ZFS allows at most 255`;
-  if (/\s/.test(name)) return "must not contain white space (ZFS allows spaces, but syncoid-args.conf lines split on them)";
-  if (name.includes("@") || name.includes("#")) return "names a snapshot or bookmark; a Dataset is a filesystem";
-  if (name.includes("%")) return "must not contain '%' (reserved by ZFS for temporary clones)";
-  const bad = name.match(/[^A-Za-z0-9_.:/-]/);
-  if (bad) return `contains '${bad[0]}'; ZFS names use only letters, digits and _ . : - with / between components`;
-  const parts = name.split("/");
-  if (parts.length < 2) return "is a pool's root dataset, which comes with its pool and cannot be created or renamed";
-  if (parts.length > 50) return "nests 50 levels or more; ZFS allows fewer";
-  for (const part of parts) {
-    if (part === "") return "has an empty component (a leading, trailing or doubled /)";
-    if (part === "." || part === "..") return `has a '${part}' component`;
-    if (!COMPONENT.test(part)) return `has an invalid component '${part}'`;
-  }
-  const pool = parts[0];
-  if (!/^[A-Za-z]/.test(pool)) return `has pool name '${pool}', which must start with a letter`;
-  if (RESERVED_POOLS.has(pool)) return `uses the reserved word '${pool}' as its pool name`;
-  return undefined;
-}
-
-export const poolOf = (name: string): string => name.split("/")[0];
-
-const onOff = ["on", "off"] as const;
-const SIZE = /^(none|\d+(\.\d+)?[KMGTPE]?B?|\d+)$/i;
-const POW2 = (min: number, max: number) => (v: string) => {
-  const m = v.match(/^(\d+)([KM]?)$/i);
-  if (!m) return false;
-  const n = Number(m[1]) * (m[2].toUpperCase() === "K" ? 1024 : m[2].toUpperCase() === "M" ? 1 << 20 : 1);
-  return n >= min && n <= max && (n & (n - 1)) === 0;
-};
-
-type Rule = readonly string[] | RegExp | ((value: string) => boolean);
-
-/** Native properties a Dataset may set, with the values each can take. */
-export const NATIVE_PROPERTIES: Record<string, { rule: Rule; hint: string }> = {
-  atime: { rule: onOff, hint: "on or off" },
-  relatime: { rule: onOff, hint: "on or off" },
-  readonly: { rule: onOff, hint: "on or off" },
-  exec: { rule: onOff, hint: "on or off" },
-  setuid: { rule: onOff, hint: "on or off" },
-  devices: { rule: onOff, hint: "on or off" },
-  overlay: { rule: onOff, hint: "on or off" },
-  canmount: { rule: ["on", "off", "noauto"], hint: "on, off or noauto" },
-  compression: {
-    rule: /^(on|off|lzjb|gzip|gzip-[1-9]|zle|lz4|zstd|zstd-([1-9]|1[0-9])|zstd-fast|zstd-fast-([1-9]|[1-9]0|100|500|1000))$/,
-    hint: "on, off, lz4, zstd, zstd-N, gzip, gzip-N, zle or lzjb",
-  },
-  checksum: { rule: ["on", "off", "fletcher2", "fletcher4", "sha256", "sha512", "skein", "edonr", "blake3", "noparity"], hint: "on, off or a checksum algorithm" },
-  dedup: { rule: /^(on|off|verify|sha256(,verify)?|sha512(,verify)?|skein(,verify)?|edonr,verify|blake3(,verify)?)$/, hint: "on, off, verify or an algorithm" },
-  copies: { rule: ["1", "2", "3"], hint: "1, 2 or 3" },
-  recordsize: { rule: POW2(512, 16 << 20), hint: "a power of two from 512 to 16M (e.g. 128K)" },
-  quota: { rule: SIZE, hint: "a size (e.g. 10G) or none" },
-  refquota: { rule: SIZE, hint: "a size (e.g. 10G) or none" },
-  reservation: { rule: SIZE, hint: "a size (e.g. 10G) or none" },
-  // `auto` is for volumes, and reads back as a number that could never match.
-  refreservation: { rule: SIZE, hint: "a size (e.g. 10G) or none" },
-  mountpoint: { rule: /^(none|legacy|\/[A-Za-z0-9_.:@+\/-]*)$/, hint: "an absolute path, none or legacy" },
-  snapdir: { rule: ["hidden", "visible"], hint: "hidden or visible" },
-  xattr: { rule: ["on", "off", "sa", "dir"], hint: "on, off, sa or dir" },
-  acltype: { rule: ["off", "noacl", "nfsv4", "posix", "posixacl"], hint: "off, nfsv4 or posix" },
-  aclinherit: { rule: ["discard", "noallow", "restricted", "passthrough", "passthrough-x"], hint: "an aclinherit mode" },
-  aclmode: { rule: ["discard", "groupmask", "passthrough", "restricted"], hint: "an aclmode" },
-  logbias: { rule: ["latency", "throughput"], hint: "latency or throughput" },
-  primarycache: { rule: ["all", "none", "metadata"], hint: "all, none or metadata" },
-  secondarycache: { rule: ["all", "none", "metadata"], hint: "all, none or metadata" },
-  sync: { rule: ["standard", "always", "disabled"], hint: "standard, always or disabled" },
-  dnodesize: { rule: ["legacy", "auto", "1k", "2k", "4k", "8k", "16k"], hint: "legacy, auto or 1k..16k" },
-  redundant_metadata: { rule: ["all", "most", "some", "none"], hint: "all, most, some or none" },
-  special_small_blocks: { rule: /^(0|\d+[KM]?)$/i, hint: "0 or a block size" },
-  sharesmb: { rule: /^(on|off|[A-Za-z0-9_=,.@:\/-]+)$/, hint: "on, off or SMB options" },
-};
-
-/** Properties another resource owns, or that cannot be set at all. */
-const NOT_HERE: Record<string, string> = {
-  sharenfs: "is managed by the NfsShare resource (exports must be kept in step with it)",
-  name: "is the Dataset's `name` input, not a property",
-  guid: "is read-only",
-  type: "is read-only",
-  creation: "is read-only",
-  used: "is read-only",
-  available: "is read-only",
-  referenced: "is read-only",
-  compressratio: "is read-only",
-  mounted: "is read-only",
-  origin: "is read-only",
-  encryption: "can only be chosen when the dataset is created, which this resource does not support yet",
-  casesensitivity: "can only be chosen when the dataset is created, which this resource does not support yet",
-  normalization: "can only be chosen when the dataset is created, which this resource does not support yet",
-  utf8only: "can only be chosen when the dataset is created, which this resource does not support yet",
-  volsize: "applies to volumes; a Dataset is a filesystem",
-};
-
-/** Properties `zfs get -p` reports in bytes, and `none` as 0. */
-const SIZE_PROPERTIES = new Set(["quota", "refquota", "reservation", "refreservation", "recordsize", "special_small_blocks"]);
-const SUFFIX = "KMGTPE";
-
-/** Old spellings ZFS accepts and reports under their current name. */
-const ALIASES: Record<string, Record<string, string>> = {
-  acltype: { posixacl: "posix", noacl: "off" },
-};
-
-/**
- * The form `zfs get -Hp` reports a value in, so that the program's `10G` and
- * the host's `10737418240` compare equal (otherwise every preview would show
- * a change that is not one).
- */
-export function canonicalValue(key: string, value: string): string {
-  if (SIZE_PROPERTIES.has(key)) {
-    if (value.toLowerCase() === "none") return "0";
-    const m = value.match(/^(\d+(?:\.\d+)?)([KMGTPE]?)B?$/i);
-    if (m) {
-      const exp = m[2] ? SUFFIX.indexOf(m[2].toUpperCase()) + 1 : 0;
-      return String(Math.round(Number(m[1]) * 1024 ** exp));
-    }
-    return value;
-  }
-  return ALIASES[key]?.[value] ?? value;
-}
-
-/** True when the program's value and the host's value mean the same setting. */
-export const sameValue = (key: string, wanted: string, actual: string): boolean =>
-  wanted === actual || canonicalValue(key, wanted) === canonicalValue(key, actual);
-
-const USER_PROPERTY = /^[a-z0-9_.-]+:[a-z0-9_.:-]+$/;
-
-/** Why `key=value` cannot be managed, or undefined when it can. */
-export function propertyProblem(key: string, value: unknown): string | undefined {
-  if (typeof value !== "string") return `must be a string (got ${typeof value})`;
-  if (/[\u0000-\u001f\u007f]/.test(value)) return "must not contain control characters or newlines";
-  if (key.includes(":")) {
-    if (!USER_PROPERTY.test(key)) return "is not a valid user property name (lowercase module:name, e.g. syncoid:sync)";
-    if (key.length > 256) return "is longer than 256 characters";
-    if (value.length > 8191) return "has a value longer than 8191 characters";
-    return undefined;
-  }
-  if (key in NOT_HERE) return NOT_HERE[key];
-  const prop = NATIVE_PROPERTIES[key];
-  if (!prop) return "is not a ZFS property this resource manages (user properties need a ':' as in syncoid:sync)";
-  const { rule, hint } = prop;
-  const ok = Array.isArray(rule) ? rule.includes(value) : rule instanceof RegExp ? rule.test(value) : (rule as (v: string) => boolean)(value);
-  return ok ? undefined : `cannot be "${value}": expected ${hint}`;
-}
+import { type ArgsOf, type CheckedInputsOf, type InputsOf, type OutputsOf, defineKind, hostInput, isUnknown } from "../kind";
+import { datasetNameProblem, named } from "../names";
+import { propertyProblem, sameProperties } from "./properties";
 
 export const ON_DELETE = ["retain", "renameAside", "destroy"] as const;
 export type OnDelete = (typeof ON_DELETE)[number];
 
-export interface DatasetInputs {
-  host: string;
-  name: string;
-  properties: Record<string, string>;
-  createParents: boolean;
-  onDelete: OnDelete;
-  destroyRecursive: boolean;
-  adopt: boolean;
-}
-
-const rawInputs = z.object({
-  host: z.string(),
-  name: z.string(),
-  properties: z.record(z.string(), z.unknown()).default({}),
-  createParents: z.boolean().default(false),
-  onDelete: z.enum(ON_DELETE).default("retain"),
-  destroyRecursive: z.boolean().default(false),
-  adopt: z.boolean().default(false),
+export const datasetKind = defineKind({
+  kind: "Dataset",
+  inputs: z.object({
+    host: hostInput(),
+    name: z.string().meta({ description: "full name, `pool/path` (not a pool's root); a new name in the same pool renames the dataset, another pool replaces it" }),
+    properties: z
+      .record(z.string(), z.string())
+      .default({})
+      .meta({ description: "native and user properties set on the dataset itself; one removed from here is inherited again" }),
+    createParents: z.boolean().default(false).meta({ description: "`zfs create -p` / `zfs rename -p`: missing parents are created" }),
+    onDelete: z
+      .enum(ON_DELETE)
+      .default("retain")
+      .meta({ description: "what removing the resource does: `retain`, `renameAside` (`<name>-removed-YYYYMMDD`) or `destroy`" }),
+    destroyRecursive: z
+      .boolean()
+      .default(false)
+      .meta({ description: "with `onDelete: destroy`, take children and snapshots too (`-r`; never `-R`, so never clones elsewhere)" }),
+    adopt: z
+      .boolean()
+      .default(false)
+      .meta({ description: "take over an existing dataset as it is, changing nothing on the host (the `import` option does not work for dynamic providers)" }),
+    waitForSyncoidSeconds: z.number().int().min(0).max(86_400).default(0).meta({
+      description: "before a rename, wait up to this long for a syncoid running on the host for the dataset (a pull into it) to finish; 0: do not wait",
+    }),
+  }),
+  outputs: z.object({
+    guid: z.string().meta({ description: "the dataset's guid: the resource's id, kept by ZFS across renames" }),
+    pool: z.string().meta({ description: "the pool the dataset is in" }),
+    mountpoint: z.string().meta({ description: "where it is mounted" }),
+    effective: z
+      .record(z.string(), z.object({ value: z.string(), source: z.string() }))
+      .meta({ description: "value and source of each managed property, as ZFS reports them" }),
+    adoptedDifferences: z.array(z.string()).meta({ description: "when adopted: properties whose value on the host differed from the program's" }),
+  }),
+  rules(d, p) {
+    p.check("name", d.name, (n) => named(n, datasetNameProblem(n)));
+    p.entries("properties", d.properties, (key, value) => {
+      const problem = propertyProblem(key, value);
+      return problem && `${key} ${problem}`;
+    });
+    if (d.destroyRecursive === true && !isUnknown(d.onDelete) && d.onDelete !== "destroy") {
+      p.add("destroyRecursive", 'only applies with onDelete: "destroy"');
+    }
+  },
+  same: { properties: sameProperties },
+  deleteBeforeReplace: false,
 });
 
-export interface Failure {
-  property: string;
-  reason: string;
-}
-
-/** Validates and normalizes a Dataset's inputs. Unknown (preview) values pass through. */
-export function checkInputs(
-  news: Record<string, unknown>,
-  isUnknown: (v: unknown) => boolean,
-  /** The hosts of `zfs-fleet:hosts`, when the provider was configured (check may run before). */
-  configuredHosts: readonly string[] = [],
-): { inputs: Record<string, unknown>; failures: Failure[] } {
-  const failures: Failure[] = [];
-  const parsed = rawInputs.safeParse(news);
-  if (!parsed.success) {
-    for (const issue of parsed.error.issues) {
-      failures.push({ property: issue.path.join(".") || "(inputs)", reason: issue.message });
-    }
-    return { inputs: news, failures };
-  }
-  const d = parsed.data;
-  const hp = isUnknown(d.host) ? undefined : hostNameProblem(d.host, configuredHosts);
-  if (hp) failures.push({ property: "host", reason: hp });
-  if (!isUnknown(d.name)) {
-    const problem = datasetNameProblem(d.name);
-    if (problem) failures.push({ property: "name", reason: `"${d.name}" ${problem}` });
-  }
-  for (const [key, value] of Object.entries(d.properties)) {
-    if (isUnknown(value)) continue;
-    const problem = propertyProblem(key, value);
-    if (problem) failures.push({ property: `properties.${key}`, reason: `${key} ${problem}` });
-  }
-  if (d.destroyRecursive && d.onDelete !== "destroy") {
-    failures.push({ property: "destroyRecursive", reason: "only applies with onDelete: \"destroy\"" });
-  }
-  return { inputs: { ...news, ...d }, failures };
-}
+/** As the program gives them or a state holds them (see InputsOf). */
+export type DatasetInputs = InputsOf<typeof datasetKind>;
+/** As check returns them: what create and update receive. */
+export type CheckedDatasetInputs = CheckedInputsOf<typeof datasetKind>;
+export type DatasetOutputs = OutputsOf<typeof datasetKind>;
+export type DatasetArgs = ArgsOf<typeof datasetKind>;

@@ -1,6 +1,7 @@
 // `zfs allow` as data: the permission names OpenZFS knows, the output of
 // `zfs allow <dataset>` parsed, and the grants and revocations that take a
 // dataset from what it has to what the program wants. Pure.
+import { unixNameProblem } from "../names";
 import { sh, type ShellCommand } from "../transport/sh";
 
 /** Subcommands and other permissions (zfs-allow(8), OpenZFS 2.1). */
@@ -58,20 +59,18 @@ export interface Who {
   name?: string;
 }
 
-const UNIX_NAME = /^[a-z_][a-z0-9_-]{0,31}\$?$/;
-
 /** Why `who` is not a valid grantee, or undefined. */
 export function whoProblem(who: Who): string | undefined {
   if (who.kind === "everyone") return who.name === undefined ? undefined : "everyone takes no name";
-  if (who.name === undefined || !UNIX_NAME.test(who.name)) {
-    return `${who.kind} name ${JSON.stringify(who.name)} is not a Unix ${who.kind} name (lowercase letters, digits, _ and -, at most 32)`;
-  }
-  return undefined;
+  const problem = unixNameProblem(who.name, who.kind);
+  return problem && `${who.kind} name ${JSON.stringify(who.name)} ${problem}`;
 }
 
 export const whoLabel = (who: Who): string => (who.kind === "everyone" ? "everyone" : `${who.kind} ${who.name}`);
 
-export type Scope = "local" | "descendent" | "both";
+/** local (`zfs allow -l`), descendent (`-d`), or both (neither flag, printed as Local+Descendent). */
+export const SCOPES = ["local", "descendent", "both"] as const;
+export type Scope = (typeof SCOPES)[number];
 
 /** The grants of one grantee on one dataset, split as ZFS stores them. */
 export interface Grants {

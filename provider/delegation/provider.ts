@@ -4,102 +4,23 @@
 // follow the name) from a move to another dataset (revoke there, grant here).
 // check and diff are pure.
 import type * as pulumi from "@pulumi/pulumi";
-import { z } from "zod";
-import { poolFacts } from "../dataset/inventory";
-import { type Failure, datasetOrPoolProblem, hasUnknown, hostProblem, isUnknown, poolOf, zodFailures } from "../remotefile/inputs";
+import { hasUnknown } from "../kind";
+import { poolOf } from "../names";
 import { RemoteCommandError, type ShellCommand, and, knownHosts, run, sh } from "../transport";
-import {
-  type Grants,
-  type Scope,
-  type Who,
-  heldIn,
-  isEmptyPlan,
-  parseAllow,
-  permissionProblem,
-  planAllow,
-  planCommands,
-  wanted,
-  whoLabel,
-  whoProblem,
-} from "./allow";
-
-export interface DelegationInputs {
-  host: string;
-  dataset: string;
-  who: { user?: string; group?: string; everyone?: boolean };
-  permissions: string[];
-  scope: Scope;
-}
-
-export interface DelegationOutputs extends DelegationInputs {
-  /** guid of the dataset the grants are on (follows renames). */
-  datasetGuid: string;
-  /** What the host has for this grantee on this dataset, as ZFS stores it. */
-  live: Grants;
-  /** The permissions held in the resource's scope. */
-  held: string[];
-}
-
-const raw = z.object({
-  host: z.string(),
-  dataset: z.string(),
-  who: z.object({ user: z.string().optional(), group: z.string().optional(), everyone: z.boolean().optional() }).strict(),
-  permissions: z.array(z.string()).min(1, "give at least one permission (removing the resource revokes them all)"),
-  scope: z.enum(["local", "descendent", "both"]).default("both"),
-});
-
-export function whoOf(w: DelegationInputs["who"]): Who {
-  if (w.everyone) return { kind: "everyone" };
-  if (w.group !== undefined) return { kind: "group", name: w.group };
-  return { kind: "user", name: w.user };
-}
-
-export function checkDelegation(
-  news: Record<string, unknown>,
-  /** The hosts of `zfs-fleet:hosts`, once the provider is configured. */
-  configuredHosts: readonly string[] = [],
-): { inputs: Record<string, unknown>; failures: Failure[] } {
-  const parsed = raw.safeParse(news);
-  if (!parsed.success) return { inputs: news, failures: zodFailures(parsed.error.issues) };
-  const d = parsed.data;
-  const failures: Failure[] = [];
-  const hp = hostProblem(d.host, configuredHosts);
-  if (hp) failures.push({ property: "host", reason: hp });
-  const dp = datasetOrPoolProblem(d.dataset);
-  if (dp) failures.push({ property: "dataset", reason: dp });
-  const named = [d.who.user !== undefined, d.who.group !== undefined, d.who.everyone === true].filter(Boolean).length;
-  if (named !== 1) {
-    failures.push({ property: "who", reason: "give exactly one of user, group or everyone: true" });
-  } else if (!hasUnknown(d.who)) {
-    const wp = whoProblem(whoOf(d.who));
-    if (wp) failures.push({ property: "who", reason: wp });
-  }
-  d.permissions.forEach((p, i) => {
-    if (isUnknown(p)) return;
-    const pp = permissionProblem(p);
-    if (pp) failures.push({ property: `permissions[${i}]`, reason: pp });
-  });
-  const dups = d.permissions.filter((p, i) => d.permissions.indexOf(p) !== i);
-  if (dups.length) failures.push({ property: "permissions", reason: `lists ${dups.join(", ")} more than once` });
-  return { inputs: { ...news, ...d, permissions: [...d.permissions].sort() }, failures };
-}
+import { failedWith } from "../zfs/errors";
+import { findByGuid } from "../zfs/inventory";
+import { type Grants, type Scope, type Who, heldIn, isEmptyPlan, parseAllow, planAllow, planCommands, wanted, whoLabel } from "./allow";
+import { type CheckedDelegationInputs, type DelegationInputs, type DelegationOutputs, delegationKind, whoOf } from "./schema";
 
 export async function check(_olds: unknown, news: Record<string, unknown>): Promise<pulumi.dynamic.CheckResult> {
-  return checkDelegation(news, knownHosts());
+  return delegationKind.check(news, knownHosts());
 }
-
-const sameSet = (a: readonly string[] = [], b: readonly string[] = []) => a.length === b.length && [...a].sort().join() === [...b].sort().join();
 
 /** Pure: compares inputs, and what the host had at the last read with what the program wants. */
 export async function diff(_id: string, olds: DelegationOutputs, news: DelegationInputs): Promise<pulumi.dynamic.DiffResult> {
-  const replaces: string[] = [];
-  if (olds.host !== news.host) replaces.push("host");
-  if (!hasUnknown(news.who) && whoLabel(whoOf(olds.who)) !== whoLabel(whoOf(news.who))) replaces.push("who");
-  const want = wanted(news.permissions ?? [], news.scope);
-  const drift = !hasUnknown(news.permissions) && olds.live !== undefined && planHasWork(olds.live, want, news.scope);
-  const changes =
-    replaces.length > 0 || olds.dataset !== news.dataset || olds.scope !== news.scope || !sameSet(olds.permissions, news.permissions) || drift;
-  return { changes, replaces, deleteBeforeReplace: false };
+  const { permissions, scope } = delegationKind.complete(news);
+  const drift = !hasUnknown(permissions) && olds.live !== undefined && planHasWork(olds.live, wanted(permissions ?? [], scope), scope);
+  return delegationKind.diff(olds, news, { changed: drift });
 }
 
 const planHasWork = (live: Grants, want: Grants, scope: Scope) => !isEmptyPlan(planAllow(live, want, scope));
@@ -120,20 +41,15 @@ async function inspect(host: string, dataset: string, who: Who): Promise<Found> 
   return { name: dataset, guid: guid.trim(), grants: block.grants[whoLabel(who)] ?? NONE };
 }
 
-/** Where the dataset with `guid` is now (it may have been renamed), or undefined when it is gone. */
-async function locate(host: string, lastName: string, guid: string): Promise<string | undefined> {
-  return (await poolFacts(host, poolOf(lastName))).byGuid.get(guid)?.name;
-}
-
 /** The grants where they were last seen; the pool is searched by guid only when the dataset moved. */
 async function find(host: string, lastName: string, guid: string, who: Who): Promise<Found | undefined> {
   try {
     const found = await inspect(host, lastName, who);
     if (found.guid === guid) return found;
   } catch (err) {
-    if (!(err instanceof RemoteCommandError && /does not exist/.test(err.stderr))) throw err;
+    if (!failedWith(err, "missing")) throw err;
   }
-  const name = await locate(host, lastName, guid);
+  const name = (await findByGuid(host, poolOf(lastName), guid))?.name;
   return name ? inspect(host, name, who) : undefined;
 }
 
@@ -142,18 +58,18 @@ async function apply(host: string, commands: ShellCommand[]): Promise<void> {
   try {
     await run(host, and(...commands));
   } catch (err) {
-    if (err instanceof RemoteCommandError && /invalid user|invalid group|no such user|no such group/i.test(err.stderr)) {
+    if (err instanceof RemoteCommandError && failedWith(err, "unknownGrantee")) {
       throw new Error(`${host}: ${err.stderr.trim()}: the grantee does not exist on ${host} (create the user first; a deleted user can no longer be unallowed by name)`);
     }
     throw err;
   }
 }
 
-function outputs(inputs: DelegationInputs, found: Found): DelegationOutputs {
+function outputs(inputs: CheckedDelegationInputs, found: Found): DelegationOutputs {
   return { ...inputs, dataset: found.name, datasetGuid: found.guid, live: found.grants, held: heldIn(found.grants, inputs.scope) };
 }
 
-async function reconcile(inputs: DelegationInputs, manage: Scope): Promise<DelegationOutputs> {
+async function reconcile(inputs: CheckedDelegationInputs, manage: Scope): Promise<DelegationOutputs> {
   const who = whoOf(inputs.who);
   const before = await inspect(inputs.host, inputs.dataset, who);
   const plan = planAllow(before.grants, wanted(inputs.permissions, inputs.scope), manage);
@@ -162,7 +78,7 @@ async function reconcile(inputs: DelegationInputs, manage: Scope): Promise<Deleg
   return outputs(inputs, await inspect(inputs.host, inputs.dataset, who));
 }
 
-export async function create(inputs: DelegationInputs): Promise<pulumi.dynamic.CreateResult> {
+export async function create(inputs: CheckedDelegationInputs): Promise<pulumi.dynamic.CreateResult> {
   // Grants of the same grantee outside this scope are someone else's: leave them.
   const outs = await reconcile(inputs, inputs.scope);
   const w = whoOf(inputs.who);
@@ -172,10 +88,10 @@ export async function create(inputs: DelegationInputs): Promise<pulumi.dynamic.C
 export async function read(id: string, props: DelegationOutputs): Promise<pulumi.dynamic.ReadResult> {
   const found = await find(props.host, props.dataset, props.datasetGuid, whoOf(props.who));
   if (!found) return { id: "", props: {} };
-  return { id, props: outputs(props, found) };
+  return { id, props: outputs(delegationKind.complete(props), found) };
 }
 
-export async function update(_id: string, olds: DelegationOutputs, news: DelegationInputs): Promise<pulumi.dynamic.UpdateResult> {
+export async function update(_id: string, olds: DelegationOutputs, news: CheckedDelegationInputs): Promise<pulumi.dynamic.UpdateResult> {
   const who = whoOf(news.who);
   const here = await inspect(news.host, news.dataset, who);
   if (here.guid !== olds.datasetGuid) {
@@ -183,11 +99,12 @@ export async function update(_id: string, olds: DelegationOutputs, news: Delegat
     const old = await find(olds.host, olds.dataset, olds.datasetGuid, whoOf(olds.who));
     if (old) await revokeAll(olds, old);
   }
-  const manage: Scope = olds.scope === news.scope ? news.scope : "both";
+  const manage: Scope = delegationKind.complete(olds).scope === news.scope ? news.scope : "both";
   return { outs: await reconcile(news, manage) };
 }
 
-async function revokeAll(props: DelegationOutputs, found: Found): Promise<void> {
+async function revokeAll(stored: DelegationOutputs, found: Found): Promise<void> {
+  const props = delegationKind.complete(stored);
   const who = whoOf(props.who);
   const live = found.grants;
   const name = found.name;

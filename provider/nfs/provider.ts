@@ -5,16 +5,14 @@
 // is compared with what ZFS shares and regenerated only when they differ.
 // check and diff are pure.
 import type * as pulumi from "@pulumi/pulumi";
-import { z } from "zod";
-import { type Failure, datasetOrPoolProblem, hasUnknown, hostProblem, isUnknown, zodFailures } from "../remotefile/inputs";
-import { RemoteCommandError, knownHosts, run, sh } from "../transport";
+import { hasUnknown } from "../kind";
+import { knownHosts, run, sh } from "../transport";
+import { failedWith, zfsFailures } from "../zfs/errors";
+import { type CheckedNfsShareInputs, type NfsShareInputs, type NfsShareOutputs, nfsShareKind } from "./schema";
 import {
-  type Client,
   type ExportLine,
   type Share,
-  addressProblem,
   checkExports,
-  optionProblem,
   parseExportfs,
   parseExportsFile,
   parseShareList,
@@ -23,86 +21,22 @@ import {
   shareKey,
 } from "./sharenfs";
 
-export interface NfsShareInputs {
-  host: string;
-  dataset: string;
-  clients: Client[];
-  options: string[];
-  allowEveryone: boolean;
-}
-
-export interface NfsShareOutputs extends NfsShareInputs {
-  datasetGuid: string;
-  /** The sharenfs value on the dataset, as ZFS reports it. */
-  sharenfs: string;
-  mountpoint: string;
-  /** What the NFS server exports for the dataset's mountpoint (`exportfs -v`). */
-  exports: ExportLine[];
-  /** Children that inherit the share and are therefore exported too. */
-  inheritedBy: string[];
-  /** Lines of zfs.exports for paths no longer shared, seen at the last read (fixed by the next update). */
-  staleExports: string[];
-}
-
 const EXPORTS_FILE = "/etc/exports.d/zfs.exports";
 
-const raw = z.object({
-  host: z.string(),
-  dataset: z.string(),
-  clients: z.array(z.object({ address: z.string(), access: z.enum(["rw", "ro"]) }).strict()).default([]),
-  options: z.array(z.string()).default([]),
-  allowEveryone: z.boolean().default(false),
-});
-
-export function checkNfsShare(
-  news: Record<string, unknown>,
-  /** The hosts of `zfs-fleet:hosts`, once the provider is configured. */
-  configuredHosts: readonly string[] = [],
-): { inputs: Record<string, unknown>; failures: Failure[] } {
-  const parsed = raw.safeParse(news);
-  if (!parsed.success) return { inputs: news, failures: zodFailures(parsed.error.issues) };
-  const d = parsed.data;
-  const failures: Failure[] = [];
-  const hp = hostProblem(d.host, configuredHosts);
-  if (hp) failures.push({ property: "host", reason: hp });
-  const dp = datasetOrPoolProblem(d.dataset);
-  if (dp) failures.push({ property: "dataset", reason: dp });
-  d.clients.forEach((c, i) => {
-    if (isUnknown(c.address)) return;
-    const p = addressProblem(c.address);
-    if (p) failures.push({ property: `clients[${i}].address`, reason: p });
-  });
-  const seen = d.clients.map((c) => c.address);
-  const dup = seen.filter((a, i) => seen.indexOf(a) !== i);
-  if (dup.length) failures.push({ property: "clients", reason: `lists ${dup.join(", ")} more than once` });
-  d.options.forEach((o, i) => {
-    if (isUnknown(o)) return;
-    const p = optionProblem(o);
-    if (p) failures.push({ property: `options[${i}]`, reason: p });
-  });
-  if (d.clients.length === 0 && !d.allowEveryone) {
-    failures.push({
-      property: "clients",
-      reason: "no clients: the share would be exported to every host (sharenfs=on). List the clients, or set allowEveryone: true if that is what you mean",
-    });
-  }
-  return { inputs: { ...news, ...d }, failures };
-}
-
 export async function check(_olds: unknown, news: Record<string, unknown>): Promise<pulumi.dynamic.CheckResult> {
-  return checkNfsShare(news, knownHosts());
+  return nfsShareKind.check(news, knownHosts());
 }
 
-export const shareOf = (i: NfsShareInputs): Share => ({ clients: i.clients ?? [], options: i.options ?? [], everyone: (i.clients ?? []).length === 0 && i.allowEveryone });
+export function shareOf(stored: NfsShareInputs): Share {
+  const i = nfsShareKind.complete(stored);
+  return { clients: i.clients, options: i.options, everyone: i.clients.length === 0 && i.allowEveryone };
+}
 
 export async function diff(_id: string, olds: NfsShareOutputs, news: NfsShareInputs): Promise<pulumi.dynamic.DiffResult> {
-  const replaces = olds.host !== news.host ? ["host"] : [];
-  const inputsChanged =
-    olds.dataset !== news.dataset || shareKey(shareOf(olds)) !== shareKey(shareOf(news)) || olds.allowEveryone !== news.allowEveryone;
   // Drift seen by the last read: the value changed by hand, or stale export lines.
   const drift =
     !hasUnknown(news) && olds.sharenfs !== undefined && (shareKey(parseSharenfs(olds.sharenfs)) !== shareKey(shareOf(news)) || (olds.staleExports ?? []).length > 0);
-  return { changes: replaces.length > 0 || inputsChanged || drift, replaces, deleteBeforeReplace: false };
+  return nfsShareKind.diff(olds, news, { changed: drift });
 }
 
 interface Live {
@@ -174,7 +108,7 @@ async function regenerateExports(host: string): Promise<void> {
       await run(host, sh`rm -f ${EXPORTS_FILE} && zfs share -a && exportfs -ra`, { timeoutMs: 300_000 });
       return;
     } catch (err) {
-      const transient = err instanceof RemoteCommandError && /cannot (mount|share) .*(No such file or directory|does not exist|busy)/.test(err.stderr);
+      const transient = zfsFailures(err).some((f) => (f.kind === "missing" || f.kind === "busy") && /cannot (mount|share) /.test(f.line));
       if (!transient || attempt >= 4) throw err;
       await new Promise((r) => setTimeout(r, 3_000 * attempt));
     }
@@ -196,7 +130,7 @@ async function outputsOf(inputs: NfsShareInputs, served?: ExportLine[]): Promise
   };
 }
 
-async function converge(inputs: NfsShareInputs): Promise<NfsShareOutputs> {
+async function converge(inputs: CheckedNfsShareInputs): Promise<NfsShareOutputs> {
   const { host, dataset } = inputs;
   const want = shareOf(inputs);
   const live = await inspect(host, dataset);
@@ -206,7 +140,7 @@ async function converge(inputs: NfsShareInputs): Promise<NfsShareOutputs> {
   return outputsOf(inputs, served);
 }
 
-export async function create(inputs: NfsShareInputs): Promise<pulumi.dynamic.CreateResult> {
+export async function create(inputs: CheckedNfsShareInputs): Promise<pulumi.dynamic.CreateResult> {
   const outs = await converge(inputs);
   return { id: `${inputs.host}:${outs.datasetGuid}`, outs };
 }
@@ -215,12 +149,12 @@ export async function read(id: string, props: NfsShareOutputs): Promise<pulumi.d
   try {
     return { id, props: await outputsOf(props) };
   } catch (err) {
-    if (err instanceof RemoteCommandError && /does not exist/.test(err.stderr)) return { id: "", props: {} };
+    if (failedWith(err, "missing")) return { id: "", props: {} };
     throw err;
   }
 }
 
-export async function update(_id: string, olds: NfsShareOutputs, news: NfsShareInputs): Promise<pulumi.dynamic.UpdateResult> {
+export async function update(_id: string, olds: NfsShareOutputs, news: CheckedNfsShareInputs): Promise<pulumi.dynamic.UpdateResult> {
   if (olds.dataset !== news.dataset) {
     const moved = await inspect(news.host, news.dataset);
     if (moved.guid !== olds.datasetGuid) await stopSharing(olds.host, olds.dataset, olds.datasetGuid); // another dataset, not a rename
@@ -233,7 +167,7 @@ async function stopSharing(host: string, dataset: string, guid: string): Promise
   try {
     live = await inspect(host, dataset);
   } catch (err) {
-    if (err instanceof RemoteCommandError && /does not exist/.test(err.stderr)) return;
+    if (failedWith(err, "missing")) return;
     throw err;
   }
   if (live.guid !== guid) return;

@@ -3,8 +3,10 @@
 // `rw=@10.0.0.2/32,ro=@10.0.0.0/28,no_root_squash`; and the exports that
 // OpenZFS writes (/etc/exports.d/zfs.exports) and that the server serves
 // (`exportfs -v`), parsed. Pure.
+import { isDnsName } from "../names";
 
-export type Access = "rw" | "ro";
+export const ACCESS = ["rw", "ro"] as const;
+export type Access = (typeof ACCESS)[number];
 
 export interface Client {
   /** An IPv4 address, an IPv4 network in CIDR form, or a host name. */
@@ -22,7 +24,6 @@ export interface Share {
 
 const OCTET = "(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)";
 const IPV4 = new RegExp(`^${OCTET}(\\.${OCTET}){3}$`);
-const HOSTNAME = /^(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/i;
 
 const ipToInt = (ip: string) => ip.split(".").reduce((n, o) => n * 256 + Number(o), 0);
 
@@ -46,7 +47,7 @@ export function addressProblem(address: string): string | undefined {
     return undefined;
   }
   if (/^[\d.]+$/.test(address)) return IPV4.test(address) ? undefined : `"${address}" is not a valid IPv4 address`;
-  if (!HOSTNAME.test(address)) {
+  if (!isDnsName(address)) {
     return `"${address}" is not an IPv4 address, a CIDR network or a host name (letters, digits, - and .)`;
   }
   return undefined;
@@ -128,11 +129,13 @@ export function parseSharenfs(value: string): Share | undefined {
   return { clients, options, everyone: clients.length === 0 };
 }
 
+/** Order-insensitive identity of a client list (`10.0.0.2` is `10.0.0.2/32`). */
+export const clientsKey = (clients: readonly Client[]): string[] => clients.map((c) => `${c.access}=${normalizeAddress(c.address)}`).sort();
+
 /** Order-insensitive identity of a share, to compare what the host has with what the program wants. */
 export function shareKey(share: Share | undefined): string {
   if (!share) return "off";
-  const clients = share.clients.map((c) => `${c.access}=${normalizeAddress(c.address)}`).sort();
-  return JSON.stringify({ clients, options: [...share.options].sort(), everyone: share.everyone });
+  return JSON.stringify({ clients: clientsKey(share.clients), options: [...share.options].sort(), everyone: share.everyone });
 }
 
 const normalizeAddress = (a: string) => (a.endsWith("/32") ? a.slice(0, -3) : a).toLowerCase();

@@ -2,6 +2,7 @@
 // editor changes only the section it is asked about and keeps every other
 // line byte for byte (comments carry metadata such as `# no_sanoid_checks:`).
 // Pure.
+import { datasetNameProblem, named } from "../names";
 
 /** Every key sanoid 2.1 knows (/usr/share/sanoid/sanoid.defaults.conf); any other is fatal to sanoid. */
 export const SANOID_KEYS: Record<string, RegExp> = {};
@@ -40,21 +41,22 @@ export function keyProblem(key: string, value: string, inTemplate: boolean): str
   return undefined;
 }
 
-const POOL = /^[A-Za-z][A-Za-z0-9_.:-]*$/;
-
-/** Why `name` cannot be a sanoid dataset section (pools are allowed), or undefined. */
+/**
+ * Why `name` cannot be a sanoid dataset section (pools are allowed), or
+ * undefined: a dataset name (../names.ts), which also keeps out the characters
+ * that would break the file; those are named as such.
+ */
 export function sectionDatasetProblem(name: string): string | undefined {
-  if (!name) return "must not be empty";
-  if (name.length > 255) return "is longer than 255 characters";
   if (name.startsWith("template_")) return "starts with template_, which sanoid reads as a template";
-  if (/[\s\]\[#;=]/.test(name)) return `"${name}" contains a character that breaks sanoid.conf (white space, [ ] # ; =)`;
-  const parts = name.split("/");
-  if (!POOL.test(parts[0])) return `"${name}" does not start with a pool name`;
-  if (parts.some((p) => p === "" || p === "." || p === ".." || !/^[A-Za-z0-9_.:-]+$/.test(p))) return `"${name}" is not a ZFS dataset name`;
-  return undefined;
+  if (/[\s\]\[#;=]/.test(name)) return `${JSON.stringify(name)} contains a character that breaks sanoid.conf (white space, [ ] # ; =)`;
+  return named(name, datasetNameProblem(name, { poolRoot: true }));
 }
 
 export const TEMPLATE_NAME = /^[A-Za-z0-9_-]{1,64}$/;
+
+/** Why `name` cannot name a template (`[template_<name>]`, `use_template = <name>`), or undefined. */
+export const templateNameProblem = (name: string): string | undefined =>
+  TEMPLATE_NAME.test(name) ? undefined : `"${name}" is not a template name (letters, digits, _ and -)`;
 
 // ---------------------------------------------------------------------------
 

@@ -1,62 +1,30 @@
-// SanoidPolicy and SanoidTemplate: sections of /etc/sanoid/sanoid.conf. See docs/resources/sanoid-policy.md.
+// SanoidPolicy and SanoidTemplate: sections of /etc/sanoid/sanoid.conf, one
+// kind (SanoidPolicy) in two classes. See docs/resources/sanoid-policy.md.
 import * as pulumi from "@pulumi/pulumi";
-import { shimFor } from "../shim";
+import { type OutputProperties, resourceClass } from "../resource";
+import { type SanoidPolicyArgs, sanoidPolicyKind } from "./schema";
 
-export interface SanoidPolicyArgs {
-  /** The host, as named in the stack's `zfs-fleet:hosts`. */
-  host: pulumi.Input<string>;
-  /** The dataset (or pool) the policy is for, usually a Dataset's `name` output: its section follows renames. */
-  dataset: pulumi.Input<string>;
-  /** use_template, applied in order (names without the template_ prefix). */
-  templates?: pulumi.Input<pulumi.Input<string>[]>;
-  /** yes: each child separately; zfs: one atomic `zfs snapshot -r`; no. */
-  recursive?: pulumi.Input<"yes" | "zfs" | "no">;
-  /** Skip the dataset itself, snapshot only its children. */
-  processChildrenOnly?: pulumi.Input<boolean>;
-  /** Overrides of the templates' settings (hourly, daily, autosnap, ...). */
-  settings?: pulumi.Input<Record<string, pulumi.Input<string>>>;
-  /** Merge the copies of a duplicated section into one (otherwise the update is refused, naming the lines). */
-  resolveDuplicates?: pulumi.Input<boolean>;
-}
+export type { SanoidPolicyArgs } from "./schema";
 
-export interface SanoidTemplateArgs {
-  host: pulumi.Input<string>;
-  /** The template's name, without template_ (e.g. synced_data). */
-  name: pulumi.Input<string>;
-  /** Its settings (frequently, hourly, daily, monthly, yearly, autosnap, autoprune, scripts, ...). */
-  settings: pulumi.Input<Record<string, pulumi.Input<string>>>;
-}
+/** A template: its name (without `template_`) and all of its settings. */
+export type SanoidTemplateArgs = Pick<SanoidPolicyArgs, "host" | "resolveDuplicates" | "path"> &
+  Required<Pick<SanoidPolicyArgs, "settings">> & { name: NonNullable<SanoidPolicyArgs["template"]> };
 
-export class SanoidPolicy extends pulumi.dynamic.Resource {
-  declare readonly host: pulumi.Output<string>;
-  declare readonly dataset: pulumi.Output<string>;
-  declare readonly section: pulumi.Output<string>;
-  declare readonly live: pulumi.Output<Record<string, string>>;
-  declare readonly duplicates: pulumi.Output<string[]>;
-
+export interface SanoidPolicy extends OutputProperties<typeof sanoidPolicyKind> {}
+/** A dataset's `[<dataset>]` section. */
+export class SanoidPolicy extends resourceClass(sanoidPolicyKind) {
   constructor(name: string, args: SanoidPolicyArgs, opts?: pulumi.CustomResourceOptions) {
-    super(shimFor("SanoidPolicy"), name, { settings: {}, resolveDuplicates: false, ...args, section: undefined, live: undefined, duplicates: undefined }, opts, "zfs", "SanoidPolicy");
+    super(name, args, opts);
     warnDuplicates(this, this.duplicates);
   }
 }
 
+export interface SanoidTemplate extends OutputProperties<typeof sanoidPolicyKind> {}
 /** A `[template_<name>]` section; the same provider as SanoidPolicy. */
-export class SanoidTemplate extends pulumi.dynamic.Resource {
-  declare readonly host: pulumi.Output<string>;
-  declare readonly section: pulumi.Output<string>;
-  declare readonly live: pulumi.Output<Record<string, string>>;
-  declare readonly duplicates: pulumi.Output<string[]>;
-
+export class SanoidTemplate extends resourceClass(sanoidPolicyKind, "SanoidTemplate") {
   constructor(name: string, args: SanoidTemplateArgs, opts?: pulumi.CustomResourceOptions) {
     const { name: template, ...rest } = args;
-    super(
-      shimFor("SanoidPolicy"),
-      name,
-      { resolveDuplicates: false, ...rest, template, section: undefined, live: undefined, duplicates: undefined },
-      opts,
-      "zfs",
-      "SanoidTemplate",
-    );
+    super(name, { ...rest, template }, opts);
     warnDuplicates(this, this.duplicates);
   }
 }

@@ -4,6 +4,10 @@
 // pull is identified by its target dataset; a paused pull is its line
 // commented out (`#` in column 0). The editor changes only the managed line
 // and keeps every other line byte for byte. Pure.
+//
+// tools/verify-lab.ts runs this parser under Node's type stripping, so its
+// imports name their files (.ts) and the build rewrites them to .js.
+import { datasetNameProblem, isDnsName, named, unixNameProblem } from "../names.ts";
 
 /** syncoid 2.1 options (`syncoid --help`), with the rule for a value when one is required. */
 const VALUE = /^[A-Za-z0-9_.,:=+\/@%-]+$/;
@@ -65,24 +69,24 @@ export function flagProblem(flag: string): string | undefined {
   return undefined;
 }
 
-const USER = /^[a-z_][a-z0-9_-]{0,31}$/;
-const HOST = /^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
-const DATASET = /^[A-Za-z][A-Za-z0-9_.:-]*(\/[A-Za-z0-9_.:-]+)*$/;
-
 export interface Endpoint {
   user?: string;
   host?: string;
   dataset: string;
 }
 
-/** Why an endpoint cannot be written on a line, or undefined. */
+/**
+ * Why an endpoint cannot be written on a line, or undefined. The dataset is
+ * a dataset name (../names.ts, a pool's root allowed); white space and '#',
+ * which that refuses too, are named for what the service would do with them.
+ */
 export function endpointProblem(e: Endpoint, what: string): string | undefined {
-  if (e.user !== undefined && !USER.test(e.user)) return `${what} user "${e.user}" is not a Unix user name`;
-  if (e.host !== undefined && !HOST.test(e.host)) return `${what} host "${e.host}" is not a host name`;
+  if (e.user !== undefined && unixNameProblem(e.user)) return `${what} user "${e.user}" ${unixNameProblem(e.user)}`;
+  if (e.host !== undefined && !isDnsName(e.host)) return `${what} host "${e.host}" is not a host name`;
   if (e.user !== undefined && e.host === undefined) return `${what} has a user but no host`;
   if (typeof e.dataset !== "string" || /[\s#]/.test(e.dataset)) return `${what} dataset "${e.dataset}" contains white space or '#', which the service would split or cut`;
-  if (!DATASET.test(e.dataset) || e.dataset.split("/").some((p) => p === "." || p === "..")) return `${what} dataset "${e.dataset}" is not a ZFS dataset name`;
-  return undefined;
+  const problem = named(e.dataset, datasetNameProblem(e.dataset, { poolRoot: true }));
+  return problem && `${what} dataset ${problem}`;
 }
 
 export const renderEndpoint = (e: Endpoint): string => (e.host ? `${e.user ? `${e.user}@` : ""}${e.host}:${e.dataset}` : e.dataset);
@@ -117,7 +121,7 @@ export function parsePullLine(line: string): Pull | undefined {
   const source = words[words.length - 2];
   const flags = words.slice(0, -2);
   // A comment is a paused pull only when it reads as one; otherwise it is prose ("# obf opf opff").
-  if (!enabled && (!flags.every((f) => f.startsWith("-")) || !target.includes("/") || !DATASET.test(target) || endpointProblem(parseEndpoint(source), "source"))) {
+  if (!enabled && (!flags.every((f) => f.startsWith("-")) || !target.includes("/") || datasetNameProblem(target) || endpointProblem(parseEndpoint(source), "source"))) {
     return undefined;
   }
   if (source.startsWith("-") || target.startsWith("-")) return undefined;

@@ -37,11 +37,11 @@
 // benchmarks driving the real engine can count round trips from outside.
 import { appendFileSync } from "node:fs";
 import type { Client, ClientChannel } from "ssh2";
-import type { HostConnection, HostTable } from "../config";
+import type { HostConnection, HostTable } from "./connection";
 import { HostKeyError, matchesPinned } from "./hostkey";
 import { type ShellCommand, sh } from "./sh";
 
-export { sh, and, quote, Secret, ShellCommand } from "./sh";
+export { sh, and, Secret, ShellCommand } from "./sh";
 
 export interface RunOptions {
   /** Sent on the command's standard input. */
@@ -105,7 +105,6 @@ interface TransportState {
 const STATE_KEY = Symbol.for("zfs-fleet.transport");
 const state: TransportState = ((globalThis as Record<symbol, unknown>)[STATE_KEY] as TransportState) ??
   ((globalThis as Record<symbol, unknown>)[STATE_KEY] = { hosts: {}, pool: new Map(), stats: new Map(), channels: new Map() });
-state.channels ??= new Map(); // a state object left by an older copy of this module
 
 // OpenSSH refuses more than MaxSessions (10 by default) channels on one
 // connection; ssh2 reports the refusal like a broken connection. The engine
@@ -138,10 +137,6 @@ export function configureHosts(table: HostTable): void {
 
 export function knownHosts(): string[] {
   return Object.keys(state.hosts);
-}
-
-export function isConfigured(host: string): boolean {
-  return host in state.hosts;
 }
 
 export function stats(): Record<string, HostStats> {
@@ -322,9 +317,4 @@ export async function run(host: string, cmd: ShellCommand, opts: RunOptions = {}
     }
     return { stdout: result.stdout, stderr: result.stderr, exitCode: result.exitCode };
   }
-}
-
-/** Closes every pooled connection (tests; the provider process just exits). */
-export function closeAll(): void {
-  for (const host of [...state.pool.keys()]) dropConnection(host);
 }

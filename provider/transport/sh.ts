@@ -1,16 +1,20 @@
 // Remote commands are built only with the `sh` tag: every interpolated value
 // becomes one single-quoted shell word, so no code path can forget to quote.
+// Import-free and erasable TypeScript only (no parameter properties): tools
+// run it under Node's type stripping (tools/verify-lab.ts).
 
 const SAFE_WORD = /^[A-Za-z0-9_@%+=:,./-]+$/;
 
 /** A shell command line whose every interpolated value was quoted. */
 export class ShellCommand {
-  constructor(
-    /** The exact text sent to the remote shell. */
-    readonly text: string,
-    /** The text for logs and errors, with secret values replaced. */
-    readonly redacted: string,
-  ) {}
+  /** The exact text sent to the remote shell. */
+  readonly text: string;
+  /** The text for logs and errors, with secret values replaced. */
+  readonly redacted: string;
+  constructor(text: string, redacted: string) {
+    this.text = text;
+    this.redacted = redacted;
+  }
   toString(): string {
     return this.redacted;
   }
@@ -18,7 +22,10 @@ export class ShellCommand {
 
 /** Marks a value that must never appear in logs or errors. */
 export class Secret {
-  constructor(readonly value: string) {}
+  readonly value: string;
+  constructor(value: string) {
+    this.value = value;
+  }
   toString(): string {
     return "[secret]";
   }

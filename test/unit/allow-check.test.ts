@@ -16,7 +16,7 @@ vi.mock("../../provider/transport", async () => {
 
 import * as delegation from "../../provider/delegation/provider";
 import * as nfs from "../../provider/nfs/provider";
-import { UNKNOWN } from "../../provider/remotefile/inputs";
+import { UNKNOWN } from "../../provider/kind";
 import * as sanoid from "../../provider/sanoid/provider";
 import * as syncoid from "../../provider/syncoid/provider";
 

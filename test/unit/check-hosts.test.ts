@@ -2,22 +2,21 @@
 // host must be a host name and, once the provider is configured, one of the
 // stack's `zfs-fleet:hosts`; and SyncoidPull's target forms. Pure checks.
 import { describe, expect, it } from "vitest";
-import { checkInputs } from "../../provider/dataset/schema";
-import { checkDelegation } from "../../provider/delegation/provider";
-import { checkNfsShare } from "../../provider/nfs/provider";
-import { checkSanoidPolicy } from "../../provider/sanoid/provider";
-import { checkSyncoidPull } from "../../provider/syncoid/provider";
+import { datasetKind } from "../../provider/dataset/schema";
+import { delegationKind } from "../../provider/delegation/schema";
+import { nfsShareKind } from "../../provider/nfs/schema";
+import { sanoidPolicyKind } from "../../provider/sanoid/schema";
+import { syncoidPullKind } from "../../provider/syncoid/schema";
 
-const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 const hosts = ["ovh3"];
 const pull = { host: "ovh3", source: { user: "ovh3operator", host: "off2.openfoodfacts.org", dataset: "zfs-hdd/off" }, target: "rpool/off" };
 
 const KINDS: [string, (news: Record<string, unknown>, configured: readonly string[]) => { failures: { property: string; reason: string }[] }, Record<string, unknown>][] = [
-  ["Dataset", (n, c) => checkInputs(n, (v) => v === UNKNOWN, c), { host: "ovh3", name: "rpool/off" }],
-  ["Delegation", checkDelegation, { host: "ovh3", dataset: "rpool", who: { user: "ovh3operator" }, permissions: ["hold", "send"] }],
-  ["NfsShare", checkNfsShare, { host: "ovh3", dataset: "rpool/backups", clients: [{ address: "10.0.0.0/28", access: "rw" }], options: [] }],
-  ["SanoidPolicy", checkSanoidPolicy, { host: "ovh3", dataset: "rpool/off", templates: ["synced_data"], recursive: "yes" }],
-  ["SyncoidPull", checkSyncoidPull, pull],
+  ["Dataset", datasetKind.check, { host: "ovh3", name: "rpool/off" }],
+  ["Delegation", delegationKind.check, { host: "ovh3", dataset: "rpool", who: { user: "ovh3operator" }, permissions: ["hold", "send"] }],
+  ["NfsShare", nfsShareKind.check, { host: "ovh3", dataset: "rpool/backups", clients: [{ address: "10.0.0.0/28", access: "rw" }], options: [] }],
+  ["SanoidPolicy", sanoidPolicyKind.check, { host: "ovh3", dataset: "rpool/off", templates: ["synced_data"], recursive: "yes" }],
+  ["SyncoidPull", syncoidPullKind.check, pull],
 ];
 
 describe("every kind refuses a host the stack does not configure", () => {
@@ -34,10 +33,10 @@ describe("every kind refuses a host the stack does not configure", () => {
 
 describe("SyncoidPull targets", () => {
   it("accepts a push line's remote target, so a program can adopt the old pushes and remove them", () => {
-    expect(checkSyncoidPull({ ...pull, source: { dataset: "zfs-hdd/obf" }, target: "root@ovh3.openfoodfacts.org:rpool/obf" }).failures).toEqual([]);
+    expect(syncoidPullKind.check({ ...pull, source: { dataset: "zfs-hdd/obf" }, target: "root@ovh3.openfoodfacts.org:rpool/obf" }).failures).toEqual([]);
   });
   it("refuses a target the service would split or that is no dataset", () => {
-    expect(checkSyncoidPull({ ...pull, target: "rpool/a b" }).failures.map((f) => f.property)).toEqual(["target"]);
-    expect(checkSyncoidPull({ ...pull, target: "root@bad host:rpool/x" }).failures.map((f) => f.property)).toEqual(["target"]);
+    expect(syncoidPullKind.check({ ...pull, target: "rpool/a b" }).failures.map((f) => f.property)).toEqual(["target"]);
+    expect(syncoidPullKind.check({ ...pull, target: "root@bad host:rpool/x" }).failures.map((f) => f.property)).toEqual(["target"]);
   });
 });

@@ -3,7 +3,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { parseZfsGet, poolQuery } from "../../provider/dataset/inventory";
+import { parseZfsGet, poolQuery } from "../../provider/zfs/inventory";
 import { outputsOf } from "../../provider/dataset/provider";
 import type { DatasetInputs } from "../../provider/dataset/schema";
 

@@ -1,8 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { canonicalValue, checkInputs, datasetNameProblem, propertyProblem } from "../../provider/dataset/schema";
-import { UNKNOWN, diff } from "../../provider/dataset/provider";
+import { canonicalValue, propertyProblem } from "../../provider/dataset/properties";
+import { datasetKind } from "../../provider/dataset/schema";
+import { datasetNameProblem } from "../../provider/names";
+import { diff } from "../../provider/dataset/provider";
+import { UNKNOWN } from "../../provider/kind";
 
-const isUnknown = (v: unknown) => v === UNKNOWN;
 const base = { host: "off2", name: "zfs-hdd/off-backups/off2-pve", properties: {} };
 
 describe("dataset names follow ZFS's rules", () => {
@@ -67,16 +69,15 @@ describe("properties a Dataset may manage", () => {
 
 describe("check names the field and the rule", () => {
   it("reports every bad field, and passes unknown preview values through", () => {
-    const { failures } = checkInputs(
+    const { failures } = datasetKind.check(
       { host: "Off2!", name: "rpool/a b", properties: { compression: "fast", atime: UNKNOWN }, destroyRecursive: true },
-      isUnknown,
     );
     expect(failures.map((f) => f.property).sort()).toEqual(["destroyRecursive", "host", "name", "properties.compression"]);
     expect(failures.find((f) => f.property === "name")!.reason).toMatch(/"rpool\/a b" must not contain white space/);
   });
 
   it("fills defaults: nothing is destroyed unless asked", () => {
-    const { inputs, failures } = checkInputs(base, isUnknown);
+    const { inputs, failures } = datasetKind.check(base);
     expect(failures).toEqual([]);
     expect(inputs).toMatchObject({ onDelete: "retain", destroyRecursive: false, adopt: false, createParents: false });
   });
@@ -184,10 +185,10 @@ describe("diff guards what ZFS cannot rename", () => {
 
 describe("check knows the configured hosts when the provider was configured", () => {
   it("refuses a host missing from zfs-fleet:hosts, naming the known ones", () => {
-    const { failures } = checkInputs({ ...base, host: "off3" }, isUnknown, ["off1", "off2", "ovh3"]);
+    const { failures } = datasetKind.check({ ...base, host: "off3" }, ["off1", "off2", "ovh3"]);
     expect(failures).toEqual([{ property: "host", reason: '"off3" is not in the stack\'s zfs-fleet:hosts (known: off1, off2, ovh3)' }]);
   });
   it("checks only the name's form when configure has not run", () => {
-    expect(checkInputs({ ...base, host: "off3" }, isUnknown, []).failures).toEqual([]);
+    expect(datasetKind.check({ ...base, host: "off3" }, []).failures).toEqual([]);
   });
 });

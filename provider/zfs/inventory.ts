@@ -1,7 +1,7 @@
 // What a pool holds, from one `zfs get -Hp ... all -r <pool>` per pool: every
 // managed dataset of that pool is answered from the same query, and the
 // answer is shared by all the resources of a run until something on that
-// host is written.
+// host is written. Beside it, zfs errors recognised once (errors.ts).
 import { run, sh } from "../transport";
 
 export interface PropertyValue {
@@ -75,6 +75,11 @@ export function poolFacts(host: string, pool: string): Promise<PoolFacts> {
     facts.catch(() => c.pools.get(pool) === facts && c.pools.delete(pool));
   }
   return facts;
+}
+
+/** The dataset with `guid` in its pool, wherever it is now: renamed by hand, or moved with a parent. */
+export async function findByGuid(host: string, pool: string, guid: string): Promise<DatasetFacts | undefined> {
+  return (await poolFacts(host, pool)).byGuid.get(guid);
 }
 
 /** Forgets what was read on a host: call after any change made there. */

@@ -1,0 +1,34 @@
+// The resource classes the program builds, derived from a kind's definition
+// (kind.ts): the arguments' type, the defaults (the same ones check applies),
+// secret inputs wrapped as secrets, and the outputs registered so that
+// `resource.guid` and the like exist. The provider is the kind's shim
+// (shim.ts), one object per kind.
+import * as pulumi from "@pulumi/pulumi";
+import type { ArgsOf, CheckedInputsOf, ResourceKind } from "./kind";
+import { shimFor } from "./shim";
+
+type Result<K extends ResourceKind<any, any>> = CheckedInputsOf<K> & import("zod").output<K["outputs"]>;
+
+/** The outputs of a kind as properties of its class: `interface Dataset extends OutputProperties<typeof datasetKind> {}`. */
+export type OutputProperties<K extends ResourceKind<any, any>> = { readonly [P in keyof Result<K>]-?: pulumi.Output<Result<K>[P]> };
+
+/** What the class registers: the defaults, then the arguments, then every output still to come. */
+export function propsOf<K extends ResourceKind<any, any>>(kind: K, args: ArgsOf<K>): Record<string, unknown> {
+  const props: Record<string, unknown> = { ...structuredClone(kind.defaults), ...args };
+  for (const f of kind.fields) if (f.secret && props[f.name] !== undefined) props[f.name] = pulumi.secret(props[f.name]);
+  for (const name of kind.outputNames) props[name] = undefined;
+  return props;
+}
+
+/**
+ * The base class of a kind's resources, registered as `zfs:<type>` (the type
+ * is part of every URN: it must not change). A kind served by two classes
+ * (SanoidPolicy and SanoidTemplate) names the second one's type.
+ */
+export function resourceClass<K extends ResourceKind<any, any>>(kind: K, type: string = kind.kind) {
+  return class extends pulumi.dynamic.Resource {
+    constructor(name: string, args: ArgsOf<K>, opts?: pulumi.CustomResourceOptions) {
+      super(shimFor(kind.kind), name, propsOf(kind, args), opts, "zfs", type);
+    }
+  };
+}

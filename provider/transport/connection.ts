@@ -1,0 +1,20 @@
+// How the transport reaches a host: the address, the SSH user, the pinned
+// host keys and the credentials (config.ts builds the table from the stack's
+// config; configureHosts in index.ts takes it). Credentials stay in this
+// process's memory: never in inputs, outputs, state or logs.
+import type { PinnedKey } from "./hostkey";
+
+export interface HostConnection {
+  name: string;
+  address: string;
+  port: number;
+  user: string;
+  sudo: boolean;
+  hostKeys: PinnedKey[];
+  /** Private key (PEM or OpenSSH format); absent when an agent is used. */
+  privateKey?: string;
+  agent?: string;
+}
+
+/** By the host's name in `zfs-fleet:hosts`. */
+export type HostTable = Record<string, HostConnection>;
