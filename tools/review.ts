@@ -257,6 +257,44 @@ export function previewFromEvents(events: readonly EngineEvent[]): Preview {
   return preview;
 }
 
+const shown = (v: unknown) => (v === undefined ? "(none)" : v === UNKNOWN ? "(known after the update)" : JSON.stringify(v));
+
+/**
+ * How what a preview shows now differs from the reviewed one, one line per
+ * difference in the operators' words; none when they would do the same.
+ * Steps are matched by URN; a step's op and each of its new inputs compare
+ * (`__provider` aside).
+ */
+export function planDifferences(reviewed: Preview, now: Preview): string[] {
+  const byUrn = (p: Preview) => new Map((p.steps ?? []).map((s) => [s.urn, s]));
+  const [before, after] = [byUrn(reviewed), byUrn(now)];
+  const out: string[] = [];
+  for (const urn of [...new Set([...before.keys(), ...after.keys()])].sort()) {
+    const [a, b] = [before.get(urn), after.get(urn)];
+    const what = `${kindOf((b ?? a)!)} ${nameOf((b ?? a)!)}`;
+    if (!a) {
+      const olds = b!.oldState?.inputs ?? {};
+      const news = b!.newState?.inputs ?? {};
+      const changed = b!.oldState && b!.newState ? changedKeys(b!).map((k) => `${k} ${shown(olds[k])} -> ${shown(news[k])}`) : [];
+      out.push(`${what}: ${b!.op}, which the review did not show${changed.length > 0 ? ` (${changed.join("; ")})` : ""}`);
+      continue;
+    }
+    if (!b) {
+      out.push(`${what}: the review showed ${a.op}, which would no longer happen`);
+      continue;
+    }
+    if (a.op !== b.op) out.push(`${what}: ${b.op} now, ${a.op} in the review`);
+    const [olds, news] = [a.newState?.inputs ?? {}, b.newState?.inputs ?? {}];
+    for (const key of [...new Set([...Object.keys(olds), ...Object.keys(news)])].sort()) {
+      // The provider's serialized code is no change of what a step does (each
+      // kind's diff ignores it, and the engine's plans leave `_` keys out).
+      if (key === "__provider" || JSON.stringify(olds[key]) === JSON.stringify(news[key])) continue;
+      out.push(`${what}: ${key} ${shown(news[key])} now, ${shown(olds[key])} in the review`);
+    }
+  }
+  return out;
+}
+
 // Run as a command (Node runs this file as an ES module: no require.main).
 if (process.argv[1]?.endsWith("tools/review.ts")) {
   const args = process.argv.slice(2);

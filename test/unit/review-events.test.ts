@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { EngineEvent } from "@pulumi/pulumi/automation";
 import { describe, expect, it } from "vitest";
-import { type Preview, previewFromEvents, render, renderMarkdown, review } from "../../tools/review";
+import { type Preview, planDifferences, previewFromEvents, render, renderMarkdown, review } from "../../tools/review";
 
 // One preview of the same program, captured both ways from the real CLI (see the fixtures' README).
 const fixtures = join(__dirname, "../fixtures/pulumi-3.276");
@@ -65,5 +65,37 @@ describe("the review as Markdown for a pull request", () => {
       if (item && !item.startsWith("==") && !item.endsWith(":") && !item.startsWith("!!!")) expect(md).toContain(item);
     }
     expect(md).toContain("### lab-off2\n\n**renames (zfs rename, data and identity kept)**\n\n- `Dataset zfs-hdd/a -> zfs-hdd/a2`");
+  });
+});
+
+describe("what a preview shows now, against the reviewed one", () => {
+  const reviewed = previewFromEvents(events);
+
+  it("finds no difference in the same preview", () => {
+    expect(planDifferences(reviewed, previewFromEvents(events))).toEqual([]);
+  });
+
+  it("names each difference: a changed input, a new step, a step gone, another op", () => {
+    const now: Preview = JSON.parse(JSON.stringify(reviewed));
+    const a = now.steps!.find((s) => s.urn.endsWith("::a"))!;
+    a.newState!.inputs!.name = "zfs-hdd/a3";
+    now.steps = now.steps!.filter((s) => !s.urn.endsWith("::d"));
+    now.steps.find((s) => s.urn.endsWith("::b"))!.op = "update";
+    now.steps.push({ op: "create", urn: "urn:pulumi:s::ev::pulumi-nodejs:dynamic/zfs:Dataset::x", newState: { type: "pulumi-nodejs:dynamic/zfs:Dataset", inputs: { name: "zfs-hdd/x" } } });
+    expect(planDifferences(reviewed, now)).toEqual([
+      'Dataset a: name "zfs-hdd/a3" now, "zfs-hdd/a2" in the review',
+      "Dataset b: update now, replace in the review",
+      "Dataset d: the review showed create, which would no longer happen",
+      "Dataset x: create, which the review did not show",
+    ]);
+  });
+});
+
+describe("what a preview shows now, beside the provider's code", () => {
+  it("is no difference when only __provider changed, as in the review", () => {
+    const reviewed = previewFromEvents(events);
+    const now: Preview = JSON.parse(JSON.stringify(reviewed));
+    for (const s of now.steps!) if (s.newState?.inputs) s.newState.inputs.__provider = "exports.handler = other;";
+    expect(planDifferences(reviewed, now)).toEqual([]);
   });
 });
