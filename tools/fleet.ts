@@ -7,6 +7,7 @@
 //   node tools/fleet.ts up [--lab] [--allow-destroy] [--json-dir DIR]
 //   node tools/fleet.ts up [--lab] [--allow-destroy] --from DIR
 //   node tools/fleet.ts stacks [--lab]        the stacks, one per line, in that order
+//   --sequential: one stack at a time in that order (to compare with side by side)
 //
 // Order: a host's stack reads the stacks of the hosts it pulls from
 // (stacks/program.ts, SourceStacks), so it runs after them; stacks that read
@@ -79,12 +80,14 @@ export async function runFleet(fleet: Fleet, argv: string[], options: RunFleetOp
     return at >= 0 ? rest[at + 1] : undefined;
   };
   const plan = schedule(fleet.stacks);
+  // One stack at a time, in the same order: to compare with side by side.
+  if (flag("--sequential")) plan.order.forEach((s, i) => (plan.after[s] = i === 0 ? [] : [plan.order[i - 1]]));
   if (command === "stacks") {
     for (const s of plan.order) log(s);
     return 0;
   }
   if (command !== "preview" && command !== "up") {
-    log("usage: node tools/fleet.ts preview|up|stacks [--lab] [--json-dir DIR] [--save DIR] [--from DIR] [--allow-destroy]");
+    log("usage: node tools/fleet.ts preview|up|stacks [--lab] [--json-dir DIR] [--save DIR] [--from DIR] [--allow-destroy] [--sequential]");
     return 2;
   }
 
@@ -126,7 +129,9 @@ export async function runFleet(fleet: Fleet, argv: string[], options: RunFleetOp
       log("");
       log(render(reviews));
       if (jsonDir) writeFileSync(join(jsonDir, "review.md"), `${renderMarkdown(reviews)}\n`);
-      if (saveDir) {
+      const errors = reviews.some((r) => r.errors.length > 0);
+      if (saveDir && errors) log(`\nNo plan saved in ${saveDir}: the preview has errors.`);
+      if (saveDir && !errors) {
         writeFileSync(join(saveDir, "review.txt"), `${render(reviews)}\n`);
         writeFileSync(join(saveDir, "review.md"), `${renderMarkdown(reviews)}\n`);
         const manifest: Manifest = {
@@ -144,7 +149,7 @@ export async function runFleet(fleet: Fleet, argv: string[], options: RunFleetOp
         }
         log(`\nSaved the review and the plans in ${saveDir}; apply exactly them with: node tools/fleet.ts up --from ${saveDir}`);
       }
-      return reviews.some((r) => r.errors.length > 0) ? 1 : 0;
+      return errors ? 1 : 0;
     }
 
     let manifest: Manifest | undefined;

@@ -230,6 +230,12 @@ const LISTED = (op: string, urn: string) =>
 
 const stateOf = (s: StepEventStateMetadata | undefined) => s && { type: s.type, inputs: s.inputs, outputs: s.outputs };
 
+/** A policy event's message is the policy's description, then what this resource did wrong: the latter. */
+export function violationOf(message: string): string {
+  const [description, ...rest] = message.trim().split("\n");
+  return rest.join(" ").trim() || description.trim();
+}
+
 /**
  * The preview the engine's structured events describe, in the shape of
  * `pulumi preview --json` (the steps it lists, the diagnostics, the change
@@ -248,7 +254,7 @@ export function previewFromEvents(events: readonly EngineEvent[]): Preview {
     if (p) {
       preview.diagnostics.push({
         severity: p.enforcementLevel === "mandatory" ? "error" : "warning",
-        message: `policy ${p.policyName} (${p.policyPackName}): ${p.message.trim()}`,
+        message: `policy ${p.policyName} (${p.policyPackName}): ${violationOf(p.message)}`,
         urn: p.resourceUrn,
       });
     }

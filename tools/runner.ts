@@ -19,7 +19,7 @@ import {
   Stack,
   type UpOptions,
 } from "@pulumi/pulumi/automation/index.js";
-import { type Preview, previewFromEvents } from "./review.ts";
+import { type Preview, previewFromEvents, violationOf } from "./review.ts";
 
 /** A stack and the stacks whose outputs it reads, each with how many of its references point there. */
 export interface StackSpec {
@@ -123,6 +123,13 @@ const changesOf = (summary: Record<string, number> | undefined, preview: boolean
   return parts.length > 0 ? parts.join(", ") : "nothing";
 };
 
+/** What a failed CLI run says went wrong: its last `error:` line (the Automation API's message starts with the exit code). */
+function reasonOf(err: Error): string {
+  const lines = err.message.split("\n").map((l) => l.trim());
+  const errors = lines.filter((l) => /^error: /.test(l) || / error: /.test(l));
+  return errors.at(-1)?.replace(/^.*?error: /, "") ?? lines.find((l) => l !== "") ?? "the CLI failed";
+}
+
 /** The last lines of the CLI's own text, for a failure. */
 const tail = (text: string, lines = 25) => text.trimEnd().split("\n").slice(-lines);
 
@@ -165,7 +172,7 @@ export class Runner {
       const failed = e.resOpFailedEvent?.metadata;
       if (failed) this.say(stack, `! ${describeUrn(failed.urn)}: ${failed.op} failed`);
       if (e.diagnosticEvent?.severity === "error") this.say(stack, `error: ${e.diagnosticEvent.message.trim()}`);
-      if (e.policyEvent) this.say(stack, `policy ${e.policyEvent.policyName} (${e.policyEvent.enforcementLevel}): ${e.policyEvent.message.trim()}`);
+      if (e.policyEvent) this.say(stack, `policy ${e.policyEvent.policyName} (${e.policyEvent.enforcementLevel}): ${violationOf(e.policyEvent.message)}`);
     };
     const common = {
       onEvent,
@@ -184,7 +191,7 @@ export class Runner {
       }
       run.ok = true;
     } catch (err) {
-      run.error = (err as Error).message.split("\n")[0];
+      run.error = reasonOf(err as Error);
       for (const line of tail(output)) this.say(stack, `| ${line}`);
     }
     run.endedAt = Date.now();

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Fleet, runFleet } from "../../tools/fleet";
 import { type Preview, review } from "../../tools/review";
 import type { StackRun } from "../../tools/runner";
-import { type Project, makeProject } from "./project";
+import { type Project, makeProject, repo } from "./project";
 
 // The fleet runner (tools/fleet.ts through the Automation API) on a throwaway
 // fleet of three stacks of one project: a and b read nothing, c reads a's
@@ -105,6 +105,18 @@ describe("the fleet runner, through the Automation API", () => {
     expect(readFileSync(join(p.dir, "previews", "review.md"), "utf8")).toMatch(/^\*\*zfs-fleet preview\*\*: `a` no changes · `b` 1 renames · `c` no changes/);
   });
 
+  it("runs one stack at a time with --sequential, for comparison", async () => {
+    let t0 = Date.now();
+    expect(await run("preview")).toBe(0);
+    const sideBySide = Date.now() - t0;
+    t0 = Date.now();
+    expect(await run("preview", "--sequential")).toBe(0);
+    const oneByOne = Date.now() - t0;
+    expect(overlap(runOf("a", "preview"), runOf("b", "preview"))).toBe(false);
+    expect(runOf("b", "preview").startedAt).toBeGreaterThanOrEqual(runOf("a", "preview").endedAt);
+    console.log(`fleet preview of a, b, c: ${(sideBySide / 1000).toFixed(1)} s side by side, ${(oneByOne / 1000).toFixed(1)} s with --sequential`);
+  });
+
   describe("a saved, reviewed plan", () => {
     const saved = () => join(p.dir, "reviewed");
 
@@ -156,6 +168,21 @@ describe("the fleet runner, through the Automation API", () => {
           '  Dataset pull-target: update, which the review did not show (name "rpool/from-zfs-hdd-a" -> "rpool/from-zfs-hdd-a-moved")\n' +
           "  (c reads a, applied in this run: review c again now that its outputs are in place)",
       );
+    });
+  });
+
+  describe("with the policy pack, as the fleet runs it", () => {
+    it("refuses a replacement with the pack's message in the review, and applies it only with --allow-destroy", async () => {
+      fleet = { ...fleet, policyPacks: [join(repo, "policy")] };
+      await config("a", "name", "zfs-hdd/a"); // c's reviewed source, as the last up left it aside
+      expect(await run("up")).toBe(0);
+      await config("b", "name", "rpool/b");
+      expect(await run("up")).toBe(1);
+      const out = lines.join("\n");
+      expect(out).toContain("policy dataset-data-kept (zfs-fleet-policy): Dataset b:zfs-hdd/b-renamed would be REPLACED by an empty b:rpool/b");
+      expect(await recordedName("b", "main")).toBe("zfs-hdd/b-renamed");
+      expect(await run("up", "--allow-destroy"), lines.join("\n")).toBe(0);
+      expect(await recordedName("b", "main")).toBe("rpool/b");
     });
   });
 });

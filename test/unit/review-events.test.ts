@@ -36,7 +36,7 @@ describe("the review from the engine's structured events", () => {
       timestamp: 0,
       policyEvent: {
         resourceUrn: "urn:pulumi:s::ev::pulumi-nodejs:dynamic/zfs:Dataset::b",
-        message: "Dataset off2:zfs-hdd/b would be REPLACED\n",
+        message: "A Dataset the stack manages, and so its data, is never destroyed or replaced\nDataset off2:zfs-hdd/b would be REPLACED\n",
         color: "never",
         policyName: "dataset-data-kept",
         policyPackName: "zfs-fleet-policy",
