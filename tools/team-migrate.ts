@@ -227,6 +227,7 @@ export function move(opts: {
   const { name: project, configDir } = projectOf(opts.projectDir);
   mkdirSync(opts.recordsDir, { recursive: true, mode: 0o700 });
   let failures = 0;
+  let held = 0; // stacks whose state the target now holds
   for (const stack of opts.stacks) {
     try {
       refuseIfLocked(src, project, stack, `${stack}: a run holds it in the ${from} backend`);
@@ -239,6 +240,7 @@ export function move(opts: {
       if (plan.action === "refuse") throw new Error(plan.why);
       if (plan.action === "skip") {
         // The same state on both sides: the source's copy is now the one left behind, as after a move.
+        if (source && same) held++;
         if (source && same) writeRecord(opts.recordsDir, { stack, leftBehind: from, digest: digest(source), resources: resourceCount(source), at: new Date().toISOString() });
         log(plan.why);
         continue;
@@ -280,13 +282,14 @@ export function move(opts: {
         );
       }
       writeRecord(opts.recordsDir, { stack, leftBehind: from, digest: digest(source), resources: resourceCount(source), at: new Date().toISOString() });
+      held++;
       log(`${stack}: ${resourceCount(source)} resources ${from} -> ${opts.to}, verified (same count, same resources); ${plan.why.replace(/^[^:]*: /, "")}`);
     } catch (err) {
       failures++;
       console.error((err as Error).message);
     }
   }
-  if (failures === 0) log(`the ${from} copies are stale from now on: use the ${opts.to} backend (PULUMI_BACKEND_URL)`);
+  if (failures === 0 && held > 0) log(`the ${from} copies are stale from now on: use the ${opts.to} backend (PULUMI_BACKEND_URL)`);
   return failures === 0 ? 0 : 1;
 }
 

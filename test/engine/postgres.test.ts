@@ -110,6 +110,8 @@ describe("a team's state in PostgreSQL: two working copies, one lock", () => {
     env = {
       ...process.env,
       PULUMI_BACKEND_URL: (await db("url")).trim(),
+      // As docs/team.md sets it up: checkpoints compressed (tools/team-db.sh env).
+      PULUMI_DIY_BACKEND_ZSTD: "true",
       PULUMI_CONFIG_PASSPHRASE: "team-engine-test",
       PULUMI_CONFIG_PASSPHRASE_FILE: "",
     };

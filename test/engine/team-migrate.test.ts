@@ -76,7 +76,7 @@ describe("moving the stacks' state into PostgreSQL and back", () => {
     for (const d of [root, pgRun]) if (d) rmSync(d, { recursive: true, force: true });
   });
 
-  it("moves every stack in with its resources and secrets, leaves the config files alone, and a second move is a no-op", async () => {
+  it("moves every stack in with its resources and secrets, leaves the config files alone, the stacks read each other's outputs there, and a second move is a no-op", async () => {
     const before = configHashes();
     const moved = await migrate("migrate-to-pg");
     expect(moved.status, moved.out).toBe(0);
@@ -90,7 +90,16 @@ describe("moving the stacks' state into PostgreSQL and back", () => {
     expect(preview.changeSummary).toEqual({ same: 4 });
     expect((await pulumi(pgUrl, "stack", "output", "token", "--show-secrets", "-s", "lab-off2")).trim()).toBe("s3cr3t-lab-off2");
 
-    const again = await migrate("migrate-to-pg");
+    // Another stack reads lab-off2's outputs from PostgreSQL, as the fleet's stacks read each other's.
+    await pulumi(pgUrl, "config", "set", "zfs-fleet-team:readFrom", "lab-off2", "-s", "lab-off1");
+    await pulumi(pgUrl, "up", "--yes", "--skip-preview", "-s", "lab-off1");
+    expect(JSON.parse(await pulumi(pgUrl, "stack", "output", "fromOther", "--json", "-s", "lab-off1"))).toEqual({
+      alpha: "old/alpha",
+      bravo: "old/bravo",
+      charlie: "old/charlie",
+    });
+
+    const again = await migrate("migrate-to-pg", { ZFSFLEET_TEAM_STACKS: "lab-off2 lab-ovh3" });
     expect(again.status, again.out).toBe(0);
     expect(again.out).toContain("lab-off2: the postgres backend holds the same state already (5 resources)");
   });

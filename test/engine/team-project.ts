@@ -80,6 +80,9 @@ for (const name of ${JSON.stringify(NOTES)}) {
 }
 export const notePaths = paths;
 export const token = pulumi.secret(config.get("token") ?? "none");
+// As lab-ovh3 reads lab-off2: another stack's outputs, through the backend.
+const readFrom = config.get("readFrom");
+export const fromOther = readFrom ? new pulumi.StackReference(readFrom).getOutput("notePaths") : undefined;
 `;
 
 /** A working copy of the project (a clone): its own directory, the repository's node_modules. */
