@@ -9,9 +9,16 @@
 //   error: the stack is currently locked by 1 lock(s). Either wait for the other process(es) to end or delete the lock file with `pulumi cancel`.
 //     postgres://****:****@127.0.0.1:54329/zfs_fleet_state/.pulumi/locks/organization/zfs-fleet/lab-off2/<uuid>.json?sslmode=...: created by root@vm (pid 28619) at 2026-12-01T11:34:35Z
 //
+//   pulumi up -s lab-off2 2>&1 | node tools/lock.ts -s lab-off2    the message, if the run was refused
+//   tools/team-db.sh locks lab-off2 | node tools/lock.ts --records  who holds it now (exit 1: nobody)
+//
 // The refusal comes before the program runs: a refused run has changed nothing. `preview` takes no
 // lock. `pulumi cancel` on a DIY backend deletes every lock object of the stack, a live holder's
 // too, and does not stop that process: it is for a holder that is gone.
+
+// For the entry point only:
+import { readFileSync } from "node:fs";
+import { hostname } from "node:os";
 
 export interface LockHolder {
   user: string;
@@ -240,3 +247,30 @@ export class LockedError extends Error {
     this.locked = locked;
   }
 }
+
+// The entry point above: the only I/O here (stdin, this machine's name, a process probe).
+function main(argv: string[]): number {
+  const text = readFileSync(0, "utf8");
+  const at = argv.indexOf("-s");
+  const ctx: ExplainContext = {
+    stack: at >= 0 ? argv[at + 1] : undefined,
+    now: new Date(),
+    hostname: hostname(),
+    isAlive: (pid) => {
+      try {
+        process.kill(pid, 0);
+        return true;
+      } catch (err) {
+        return (err as NodeJS.ErrnoException).code === "EPERM"; // alive, someone else's
+      }
+    },
+  };
+  const locked = argv.includes("--records")
+    ? lockedFromRecords(text.split("\n").filter((l) => l.trim()).map((l) => JSON.parse(l) as LockRecord))
+    : parseLocked(text);
+  if (!locked) return 1;
+  console.log(renderLocked(locked, ctx));
+  return 0;
+}
+
+if (process.argv[1]?.endsWith("tools/lock.ts")) process.exit(main(process.argv.slice(2)));
