@@ -52,6 +52,7 @@ clean-state:
 	rm -rf .pulumi/state .pulumi/home
 
 -include lab.mk
+-include team.mk
 
 # The benchmark (docs/bench.md): long (Ansible takes about a second per
 # dataset under emulation), so never part of `make test`. BENCH_N="100 300"

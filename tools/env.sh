@@ -12,7 +12,11 @@ export PATH="$repo/node_modules/.bin${pulumi_bin:+:$pulumi_bin}:$PATH"
 
 mkdir -p "$repo/.pulumi/state" "$repo/.pulumi/home"
 export PULUMI_HOME="$repo/.pulumi/home"
+# A team's backend (docs/team.md): PULUMI_BACKEND_URL, or a file holding the URL (mode 0600, never committed).
+[[ -z "${PULUMI_BACKEND_URL:-}" && -n "${ZFSFLEET_BACKEND_URL_FILE:-}" ]] && PULUMI_BACKEND_URL=$(<"$ZFSFLEET_BACKEND_URL_FILE")
 export PULUMI_BACKEND_URL="${PULUMI_BACKEND_URL:-file://$repo/.pulumi/state}"
+# The DIY backend rewrites the whole checkpoint at every step: compressed, PostgreSQL keeps up (docs/team.md).
+[[ $PULUMI_BACKEND_URL == postgres://* ]] && export PULUMI_DIY_BACKEND_ZSTD=${PULUMI_DIY_BACKEND_ZSTD:-true}
 export PULUMI_SKIP_UPDATE_CHECK=true
 export PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true
 export PULUMI_AUTOMATION_API_SKIP_VERSION_CHECK=true

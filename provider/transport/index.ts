@@ -35,7 +35,7 @@
 // code to ZFSFLEET_LOG_FILE, counts it per host, and appends one JSON line per
 // connection and command to ZFSFLEET_STATS_FILE when set, so tests and
 // benchmarks driving the real engine can count round trips from outside.
-import { appendFileSync } from "node:fs";
+import { appendFileSync, readFileSync } from "node:fs";
 import type { Client, ClientChannel } from "ssh2";
 import type { HostConnection, HostTable } from "./connection";
 import { HostKeyError, matchesPinned } from "./hostkey";
@@ -128,11 +128,43 @@ async function acquireChannel(host: string): Promise<() => void> {
 }
 
 export function configureHosts(table: HostTable): void {
+  watchEngine();
   for (const [name, conn] of Object.entries(table)) {
     const old = state.hosts[name];
     if (old && JSON.stringify(old) !== JSON.stringify(conn)) dropConnection(name);
     state.hosts[name] = conn;
   }
+}
+
+/**
+ * Ends this provider process once the engine that started it is gone (a `pulumi up` killed with
+ * SIGKILL): the SDK's dynamic-provider host does not notice, and would idle on for ever with its
+ * connections to the hosts open. The engine is this process's parent or grandparent (the plugin
+ * script runs node as a child of sh): when any of them is gone, so is the run.
+ */
+function watchEngine(): void {
+  const key = Symbol.for("zfs-fleet.engine-watch");
+  const g = globalThis as Record<symbol, unknown>;
+  if (g[key] || process.platform !== "linux") return;
+  const ancestors = [process.ppid];
+  try {
+    const stat = readFileSync(`/proc/${process.ppid}/stat`, "utf8");
+    const grandparent = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+    if (grandparent > 1) ancestors.push(grandparent);
+  } catch {
+    // no /proc: the parent alone is watched
+  }
+  const alive = (pid: number) => {
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch (err) {
+      return (err as NodeJS.ErrnoException).code === "EPERM";
+    }
+  };
+  g[key] = setInterval(() => {
+    if (process.ppid !== ancestors[0] || !ancestors.every(alive)) process.exit(1);
+  }, 5_000).unref();
 }
 
 export function knownHosts(): string[] {

@@ -25,6 +25,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	sdk "github.com/pulumi/pulumi/sdk/v3"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/apitype"
@@ -47,6 +48,56 @@ type host struct {
 
 	mu         sync.Mutex
 	engineAddr string
+	// Whether the engine is being watched (watchEngine), and the node processes running for it.
+	watching bool
+	children map[*exec.Cmd]struct{}
+}
+
+// engineCheckEvery is how often the host asks the engine whether it is still there.
+const engineCheckEvery = 15 * time.Second
+
+// watchEngine ends this host, and the programs and policy packs it runs, once the engine that started
+// it is gone (a `pulumi up` killed with SIGKILL): otherwise they would idle on forever, holding their
+// connections to the hosts. Upstream's language hosts do the same with the same health check.
+func (h *host) watchEngine(addr string) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.watching || addr == "" {
+		return
+	}
+	h.watching = true
+	ctx, gone := context.WithCancel(context.Background())
+	if err := rpcutil.Healthcheck(ctx, addr, engineCheckEvery, gone); err != nil {
+		h.watching = false
+		return
+	}
+	go func() {
+		<-ctx.Done()
+		h.mu.Lock()
+		for cmd := range h.children {
+			if cmd.Process != nil {
+				_ = cmd.Process.Kill()
+			}
+		}
+		h.mu.Unlock()
+		fmt.Fprintf(os.Stderr, "pulumi-language-nodejs: the engine at %s is gone; exiting\n", addr)
+		os.Exit(1)
+	}()
+}
+
+// track runs cmd (started by the caller) as one of the host's children until it ends.
+func (h *host) track(cmd *exec.Cmd) func() {
+	h.mu.Lock()
+	if h.children == nil {
+		h.children = map[*exec.Cmd]struct{}{}
+	}
+	h.children[cmd] = struct{}{}
+	h.mu.Unlock()
+	return func() {
+		h.mu.Lock()
+		delete(h.children, cmd)
+		h.mu.Unlock()
+	}
 }
 
 func main() {
@@ -60,6 +111,7 @@ func main() {
 	h := &host{}
 	if flags.NArg() > 0 {
 		h.engineAddr = flags.Arg(0)
+		h.watchEngine(h.engineAddr)
 	}
 
 	handle, err := rpcutil.ServeWithOptions(rpcutil.ServeOptions{
@@ -84,8 +136,9 @@ func (h *host) Handshake(
 	_ context.Context, req *pulumirpc.LanguageHandshakeRequest,
 ) (*pulumirpc.LanguageHandshakeResponse, error) {
 	h.mu.Lock()
-	defer h.mu.Unlock()
 	h.engineAddr = req.GetEngineAddress()
+	h.mu.Unlock()
+	h.watchEngine(req.GetEngineAddress())
 	return &pulumirpc.LanguageHandshakeResponse{}, nil
 }
 
@@ -158,7 +211,12 @@ func (h *host) Run(ctx context.Context, req *pulumirpc.RunRequest) (*pulumirpc.R
 	cmd.Env = env
 	cmd.Stdout = os.Stdout
 	cmd.Stderr = os.Stderr
-	runErr := cmd.Run()
+	runErr := cmd.Start()
+	if runErr == nil {
+		done := h.track(cmd)
+		runErr = cmd.Wait()
+		done()
+	}
 	var exitErr *exec.ExitError
 	switch {
 	case runErr == nil:
@@ -368,6 +426,7 @@ func (h *host) RunPlugin(req *pulumirpc.RunPluginRequest, server pulumirpc.Langu
 		proxy.Abort(err)
 		return fmt.Errorf("could not start the policy pack in %s: %w", packDir, err)
 	}
+	defer h.track(cmd)()
 	// Attach waits for the pack's port, connects, and returns when it exits.
 	if err := proxy.Attach(ctx, cmd); err != nil {
 		var exitErr *exec.ExitError
