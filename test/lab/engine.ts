@@ -118,6 +118,7 @@ export class TestStack {
         { cwd: this.dir, env: this.env, maxBuffer: 64 << 20 },
         (err, stdout, stderr) => (err ? reject(new PulumiError(args, stdout, stderr)) : resolvePromise(stdout)),
       ));
+      child.stdin?.on("error", () => undefined); // the exit status tells what happened
       child.stdin?.end(input ?? "");
     });
   }

@@ -122,6 +122,9 @@ export function spawnCollect(
     // A process that leaves a daemon behind (ssh -f) may keep the pipes open: its exit is the end.
     if (options.detaches) child.on("exit", done);
     else child.on("close", done);
+    // A child that exits without reading its input (a failed ssh, a master gone to the background)
+    // closes the pipe: its exit code says what happened, the EPIPE adds nothing.
+    child.stdin.on("error", () => undefined);
     child.stdin.end(options.input ?? "");
   });
 }
