@@ -64,8 +64,10 @@ const NOT_A_FILE = 78;
  * not a regular file, and a directory reached through a symbolic link: the
  * provider runs as root, and a link would send its read into the state or
  * its write (with the link target's owner and mode) anywhere on the host.
- * The shell cannot open with O_NOFOLLOW, so the check is made right before
- * each use, under the lock for writes.
+ * The check is made right before each use, under the lock for writes, and
+ * the file is read with O_NOFOLLOW (`dd iflag=nofollow`); the owner and mode
+ * copied to the new file are the file's own (stat, not following), and the
+ * backup link and the rename never follow a link either (`-T`).
  */
 const REFUSE_LINKS = `refuse() { echo "$1" >&2; exit ${NOT_A_FILE}; }
 plain_dir() { [ "$(realpath -e -- "$1")" = "$1" ] || refuse "$1 is a symbolic link or goes through one; refusing to use it"; }
@@ -77,7 +79,7 @@ f=$1 dir=$(dirname -- "$1")
 [ -d "$dir" ] || exit 3
 plain_dir "$dir"
 plain_file "$f"
-if [ -e "$f" ]; then exec cat -- "$f"; else exit 3; fi`;
+if [ -e "$f" ]; then exec dd if="$f" iflag=nofollow bs=65536 status=none; else exit 3; fi`;
 
 /**
  * Replaces "$1" with stdin if "$1" still has checksum "$2" (or is absent
@@ -99,7 +101,7 @@ exec 9>>"$dir/.zfs-fleet.lock"
 flock -w 120 9 || { echo "timed out after 120 s waiting for $dir/.zfs-fleet.lock" >&2; exit ${LOCK_TIMEOUT}; }
 unchanged() {
   plain_file "$f"
-  if [ -e "$f" ]; then current=$(sha256sum <"$f" | cut -d' ' -f1); else current=absent; fi
+  if [ -e "$f" ]; then current=$(dd if="$f" iflag=nofollow bs=65536 status=none | sha256sum | cut -d' ' -f1); else current=absent; fi
   if [ "$current" != "$expected" ]; then echo "$f changed since it was read" >&2; exit ${CONFLICT}; fi
 }
 unchanged
@@ -124,8 +126,8 @@ case "$validate" in
   *) echo "unknown validator $validate" >&2; exit 2 ;;
 esac
 if [ -e "$f" ]; then
-  chown --reference="$f" -- "$tmp"
-  chmod --reference="$f" -- "$tmp"
+  chown "$(stat -c %u:%g -- "$f")" -- "$tmp"
+  chmod "$(stat -c %a -- "$f")" -- "$tmp"
 else
   chown root:root -- "$tmp"
   chmod 0644 -- "$tmp"
@@ -134,8 +136,8 @@ sync -- "$tmp"
 got=$(sha256sum <"$tmp" | cut -d' ' -f1)
 if [ "$got" != "$newsum" ]; then echo "the new content changed after it was validated; $f is unchanged" >&2; exit ${INCOMPLETE}; fi
 unchanged
-if [ -e "$f" ]; then ln -f -- "$f" "$dir/$base.zfs-fleet.bak"; fi
-mv -f -- "$tmp" "$f"
+if [ -e "$f" ]; then ln -fT -- "$f" "$dir/$base.zfs-fleet.bak"; fi
+mv -fT -- "$tmp" "$f"
 trap - EXIT HUP INT TERM
 sync -- "$dir"
 echo "$newsum"`;

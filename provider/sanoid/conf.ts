@@ -2,7 +2,7 @@
 // editor changes only the section it is asked about and keeps every other
 // line byte for byte (comments carry metadata such as `# no_sanoid_checks:`).
 // Pure.
-import { controlProblem, datasetNameProblem, named, own, shown } from "../names";
+import { absolutePathProblem, controlProblem, datasetNameProblem, named, own, shown } from "../names";
 
 /** Every key sanoid 2.1 knows (/usr/share/sanoid/sanoid.defaults.conf); any other is fatal to sanoid. */
 export const SANOID_KEYS: Record<string, RegExp> = {};
@@ -25,6 +25,14 @@ SANOID_KEYS.pre_snapshot_script = SCRIPT;
 SANOID_KEYS.post_snapshot_script = SCRIPT;
 SANOID_KEYS.pruning_script = SCRIPT;
 SANOID_KEYS.path = /^[A-Za-z0-9_.:\/-]+$/;
+
+/**
+ * Where a pre/post snapshot or pruning script may be: directories only root
+ * writes, since sanoid runs the script as root at every snapshot (a script in
+ * /tmp or a home directory would run whatever its owner puts there).
+ */
+export const SCRIPT_DIRS = /^\/(usr\/local\/s?bin|usr\/s?bin|etc\/sanoid)\//;
+const SCRIPT_KEYS = new Set(["pre_snapshot_script", "post_snapshot_script", "pruning_script"]);
 
 /** Numbers sanoid reads as a time of day, a day or a percentage: their range (sanoid.defaults.conf). */
 export const SANOID_RANGES: Readonly<Record<string, readonly [number, number]>> = {
@@ -59,6 +67,10 @@ export function keyProblem(key: string, value: string, inTemplate: boolean): str
   if (control) return `${key}: ${shown(value)} ${control}`;
   if (/[#;]/.test(value)) return `${key}: ${shown(value)} contains # or ;, which sanoid would read as part of the value`;
   if (!rule.test(value)) return `${key} cannot be ${shown(value)}`;
+  if (SCRIPT_KEYS.has(key)) {
+    const problem = absolutePathProblem(value) ?? (SCRIPT_DIRS.test(value) ? undefined : "is not in /usr/local/sbin/, /usr/local/bin/, /usr/sbin/, /usr/bin/ or /etc/sanoid/");
+    if (problem) return `${key} ${shown(value)} ${problem} (directories only root writes: sanoid runs it as root at every snapshot)`;
+  }
   const range = own(SANOID_RANGES, key);
   if (range && (Number(value) < range[0] || Number(value) > range[1])) return `${key} cannot be ${shown(value)}: it is from ${range[0]} to ${range[1]}`;
   return undefined;
