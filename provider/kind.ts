@@ -12,6 +12,7 @@
 // - check: the one path every kind goes through (parse, field-named
 //   failures, the host rule, unknown values), then the kind's own rules;
 // - diff: which inputs changed, and which of those replace the resource;
+// - the warnings the class logs on a resource (resource.ts), from `warnings`;
 // - the doc page's input table (renderInputs, checked by test/unit/docs.test.ts).
 //
 // Pure: no remote call, no engine. The lifecycle modules (<kind>/provider.ts)
@@ -273,6 +274,8 @@ export function defineKind<I extends z.ZodObject<Shape>, O extends z.ZodObject>(
  * Strings anywhere in the inputs (values and map keys) that must not reach a
  * file or a command line: control characters, and `__proto__` as a key (it
  * would set an object's prototype instead of an entry). Named by their path.
+ * (No kind has an input that must carry a newline; a secret one that must,
+ * a key, would be exempted here and checked by its kind's rules.)
  */
 export function unsafeValues(value: unknown, path = ""): Failure[] {
   const at = (k: string | number) => (typeof k === "number" ? `${path}[${k}]` : path ? `${path}.${k}` : k);
