@@ -19,6 +19,7 @@ import {
   Stack,
   type UpOptions,
 } from "@pulumi/pulumi/automation/index.js";
+import { passphraseEnvFor } from "./passphrase.ts";
 import { type Preview, previewFromEvents, violationOf } from "./review.ts";
 
 /** A stack and the stacks whose outputs it reads, each with how many of its references point there. */
@@ -147,7 +148,12 @@ export class Runner {
   }
 
   private async select(stack: string): Promise<Stack> {
-    const ws = await LocalWorkspace.create({ workDir: this.opts.workDir, pulumiCommand: this.opts.cli });
+    // The lab passphrase for lab-* stacks only; any other stack needs its operator's own (tools/passphrase.ts).
+    const env = passphraseEnvFor(stack, process.env);
+    const envVars = Object.fromEntries(
+      ["PULUMI_CONFIG_PASSPHRASE", "PULUMI_CONFIG_PASSPHRASE_FILE"].flatMap((k) => (env[k] !== undefined ? [[k, env[k] as string]] : [])),
+    );
+    const ws = await LocalWorkspace.create({ workDir: this.opts.workDir, pulumiCommand: this.opts.cli, envVars });
     return Stack.select(stack, ws);
   }
 
