@@ -8,6 +8,8 @@
 //   node tools/fleet.ts up [--lab] [--allow-destroy] --from DIR
 //   node tools/fleet.ts stacks [--lab]        the stacks, one per line, in that order
 //   --sequential: one stack at a time in that order (to compare with side by side)
+//   --wait SECONDS: while another run holds a stack's lock, retry (preview and apply again) for up to
+//     that long instead of failing at once with who holds it (tools/lock.ts)
 //
 // Order: a host's stack reads the stacks of the hosts it pulls from
 // (stacks/program.ts, SourceStacks), so it runs after them; stacks that read
@@ -30,7 +32,9 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { HOSTS, PULLS } from "../stacks/fleet.ts";
 import { type Preview, planDifferences, render, renderMarkdown, review } from "./review.ts";
-import { Runner, type StackRun, type StackSpec, projectCli, schedule } from "./runner.ts";
+import { hostname } from "node:os";
+import { LockedError, retryWhileLocked } from "./lock.ts";
+import { Runner, type StackRun, type StackSpec, isAlive, projectCli, schedule } from "./runner.ts";
 
 /** The checkout (tools/env.sh exports it; the Makefile and the demo run from it). */
 const repo = resolve(process.env.ZFSFLEET_REPO ?? ".");
@@ -87,9 +91,16 @@ export async function runFleet(fleet: Fleet, argv: string[], options: RunFleetOp
     return 0;
   }
   if (command !== "preview" && command !== "up") {
-    log("usage: node tools/fleet.ts preview|up|stacks [--lab] [--json-dir DIR] [--save DIR] [--from DIR] [--allow-destroy] [--sequential]");
+    log("usage: node tools/fleet.ts preview|up|stacks [--lab] [--json-dir DIR] [--save DIR] [--from DIR] [--allow-destroy] [--sequential] [--wait SECONDS]");
     return 2;
   }
+  const waitText = value("--wait") ?? "0";
+  if (!/^\d{1,6}$/.test(waitText)) {
+    log(`--wait wants a whole number of seconds (0 to 999999), not ${JSON.stringify(waitText)}`);
+    return 2;
+  }
+  const waitSeconds = Number(waitText);
+  const waitHint = `node tools/fleet.ts ${argv.filter((a, i) => a !== "--wait" && argv[i - 1] !== "--wait").join(" ")} --wait 600`;
 
   const jsonDir = value("--json-dir");
   const saveDir = command === "preview" ? value("--save") : undefined;
@@ -102,7 +113,7 @@ export async function runFleet(fleet: Fleet, argv: string[], options: RunFleetOp
     writeFileSync(join(scratch, "allow-destroy.json"), JSON.stringify(DATA_RULES));
     policyPackConfigs = fleet.policyPacks.map(() => join(scratch, "allow-destroy.json"));
   }
-  const runner = new Runner({ workDir: fleet.workDir, cli: await projectCli(repo), policyPacks: fleet.policyPacks, policyPackConfigs, log: logLine, onRun: options.onRun });
+  const runner = new Runner({ workDir: fleet.workDir, cli: await projectCli(repo), policyPacks: fleet.policyPacks, policyPackConfigs, log: logLine, onRun: options.onRun, waitHint });
   for (const [reader, read] of plan.broken) log(`(${reader} runs before ${read}, which it reads: it sees ${read}'s last applied outputs)`);
   const failed = (stack: string, because: string): StackRun => ({ stack, ok: false, preview: {}, startedAt: Date.now(), endedAt: Date.now(), error: because });
   const keep = (run: StackRun) => {
@@ -185,9 +196,27 @@ export async function runFleet(fleet: Fleet, argv: string[], options: RunFleetOp
       }
     }
     const applied = new Set<string>();
+    // A stack another run holds: the whole preview-review-apply again once it is free (that run changed
+    // what this one has to do), for up to --wait seconds; with 0, at once the message of who holds it.
+    const whileLocked = async (stack: string, attempt: () => Promise<StackRun>): Promise<StackRun> => {
+      try {
+        return await retryWhileLocked(
+          async () => {
+            const run = await attempt();
+            if (run.locked !== undefined) throw run.locked;
+            return run;
+          },
+          { waitSeconds, stack, hostname: hostname(), isAlive, waitHint, log: (line) => log(line.split("\n").map((l) => `[${stack}] ${l}`).join("\n")) },
+        );
+      } catch (err) {
+        if (!(err instanceof LockedError)) throw err;
+        log(err.message.split("\n").map((l) => `[${stack}] ${l}`).join("\n"));
+        return failed(stack, "locked by another run");
+      }
+    };
     const runs = await runner.each(
       plan,
-      async (stack) => {
+      (stack) => whileLocked(stack, async () => {
         let planFile: string;
         let reviewed: Preview;
         if (fromDir) {
@@ -219,7 +248,7 @@ export async function runFleet(fleet: Fleet, argv: string[], options: RunFleetOp
         const run = await runner.up(stack, planFile);
         if (run.ok) applied.add(stack);
         return run;
-      },
+      }),
       failed,
     );
     return runs.every((r) => r.ok) ? 0 : 1;

@@ -9,6 +9,7 @@
 // tools/fleet.ts binds it to the fleet's stacks; the engine tests to
 // throwaway ones.
 import { existsSync, readFileSync } from "node:fs";
+import { hostname } from "node:os";
 import { dirname, join } from "node:path";
 import { execFileSync } from "node:child_process";
 import {
@@ -19,6 +20,7 @@ import {
   Stack,
   type UpOptions,
 } from "@pulumi/pulumi/automation/index.js";
+import { explainLocked } from "./lock.ts";
 import { passphraseEnvFor } from "./passphrase.ts";
 import { type Preview, previewFromEvents, violationOf } from "./review.ts";
 
@@ -95,6 +97,8 @@ export interface RunnerOptions {
   log?: (line: string) => void;
   /** Told of every engine operation once it ended (the engine tests read the timings). */
   onRun?: (run: StackRun, what: "preview" | "up") => void;
+  /** How a refused operator reruns with a wait, for the lock message. */
+  waitHint?: string;
 }
 
 export interface StackRun {
@@ -109,7 +113,19 @@ export interface StackRun {
   lastEventAt?: number;
   /** Why it failed or did not run. */
   error?: string;
+  /** The engine's failure when it refused the run because another run holds the stack's lock (for --wait). */
+  locked?: unknown;
 }
+
+/** Whether a pid is a live process on this machine (for a lock holder's state). */
+export const isAlive = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === "EPERM";
+  }
+};
 
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 const PAST: Record<string, string> = { create: "created", update: "updated", delete: "deleted", replace: "replaced", "create-replacement": "created (replacement)", "delete-replaced": "deleted (replaced)", import: "imported" };
@@ -197,8 +213,15 @@ export class Runner {
       }
       run.ok = true;
     } catch (err) {
-      run.error = reasonOf(err as Error);
-      for (const line of tail(output)) this.say(stack, `| ${line}`);
+      const locked = explainLocked(err, { stack, now: new Date(), hostname: hostname(), isAlive, waitHint: this.opts.waitHint });
+      if (locked) {
+        // The engine refused before the program ran: nothing changed. The caller says who holds it.
+        run.error = "the stack is locked by another run";
+        run.locked = err;
+      } else {
+        run.error = reasonOf(err as Error);
+        for (const line of tail(output)) this.say(stack, `| ${line}`);
+      }
     }
     run.endedAt = Date.now();
     run.preview = previewFromEvents(events);

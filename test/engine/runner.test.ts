@@ -1,6 +1,7 @@
-import { readFileSync } from "node:fs";
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { hostname, userInfo } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from "vitest";
 import { type Fleet, runFleet } from "../../tools/fleet";
 import { type Preview, review } from "../../tools/review";
 import type { StackRun } from "../../tools/runner";
@@ -41,6 +42,7 @@ describe("the fleet runner, through the Automation API", () => {
   let fleet: Fleet;
   let lines: string[] = [];
   let runs: { run: StackRun; what: string }[] = [];
+  let sideBySide = 0;
   const run = async (...argv: string[]) => {
     lines = [];
     runs = [];
@@ -96,7 +98,9 @@ describe("the fleet runner, through the Automation API", () => {
 
   it("previews side by side too, and writes each stack's preview where --json-dir says, for the review", async () => {
     await config("b", "name", "zfs-hdd/b-renamed");
+    const t0 = Date.now();
     expect(await run("preview", "--json-dir", join(p.dir, "previews")), lines.join("\n")).toBe(0);
+    sideBySide = Date.now() - t0;
     expect(overlap(runOf("a", "preview"), runOf("b", "preview"))).toBe(true);
     const previewOf = (s: string) => JSON.parse(readFileSync(join(p.dir, "previews", `${s}.json`), "utf8")) as Preview;
     expect(review("b", previewOf("b")).renames).toEqual(["Dataset zfs-hdd/b -> zfs-hdd/b-renamed"]);
@@ -106,10 +110,8 @@ describe("the fleet runner, through the Automation API", () => {
   });
 
   it("runs one stack at a time with --sequential, for comparison", async () => {
-    let t0 = Date.now();
-    expect(await run("preview")).toBe(0);
-    const sideBySide = Date.now() - t0;
-    t0 = Date.now();
+    // The side by side figure is the previous test's preview of the same stacks (the bench compares; a test only prints).
+    const t0 = Date.now();
     expect(await run("preview", "--sequential")).toBe(0);
     const oneByOne = Date.now() - t0;
     expect(overlap(runOf("a", "preview"), runOf("b", "preview"))).toBe(false);
@@ -168,6 +170,45 @@ describe("the fleet runner, through the Automation API", () => {
           '  Dataset pull-target: update, which the review did not show (name "rpool/from-zfs-hdd-a" -> "rpool/from-zfs-hdd-a-moved")\n' +
           "  (c reads a, applied in this run: review c again now that its outputs are in place)",
       );
+    });
+  });
+
+  describe("a stack another run holds", () => {
+    // The DIY backend's lock object, as a live run on this machine would have written it (lock.go).
+    const lockDir = () => join(p.dir, "state", ".pulumi", "locks", "organization", "fleet", "b");
+    const holdB = () => {
+      mkdirSync(lockDir(), { recursive: true });
+      const lock = { pid: process.pid, username: userInfo().username, hostname: hostname(), timestamp: new Date().toISOString() };
+      writeFileSync(join(lockDir(), "0b7c0f3e-5d9e-4c55-9d8a-2f4f4a6b1c11.json"), JSON.stringify(lock));
+    };
+    afterAll(() => rmSync(lockDir(), { recursive: true, force: true }));
+
+    it("is refused at once, naming who holds it and since when, how to wait and how to cancel; the others apply", async () => {
+      holdB();
+      expect(await run("up"), lines.join("\n")).toBe(1);
+      expect(lines).toContain("[b] b is locked by another run (an up, refresh, destroy or import); this run changed nothing.");
+      expect(lines.some((l) => l.startsWith(`[b]   held by ${userInfo().username}@${hostname()}, pid ${process.pid}, since `) && l.endsWith(": still running on this machine")), lines.join("\n")).toBe(true);
+      expect(lines.some((l) => l.startsWith("[b] To wait: node tools/fleet.ts up --wait 600")), lines.join("\n")).toBe(true);
+      expect(lines).toContain("[b]   pulumi cancel --yes -s b     (deletes every lock of the stack, a live run's too: never while it runs)");
+      expect(runOf("a", "up").ok && runOf("c", "up").ok).toBe(true);
+      expect(runOf("b", "up").locked).toBeDefined();
+    });
+
+    it("with --wait, is applied once the holder is done", async () => {
+      holdB();
+      // The holder ends once the runner has been refused and waits (whatever the machine's speed).
+      const release = setInterval(() => {
+        if (lines.some((l) => l.startsWith("[b] waiting up to"))) rmSync(lockDir(), { recursive: true, force: true });
+      }, 200);
+      onTestFinished(() => clearInterval(release));
+      expect(await run("up", "--wait", "120"), lines.join("\n")).toBe(0);
+      expect(lines).toContain("[b] waiting up to 120 s for the lock, retrying every 5 s");
+      expect(runs.filter((r) => r.run.stack === "b" && r.what === "up").map((r) => r.run.ok)).toEqual([false, true]);
+    });
+
+    it("refuses a --wait that is not a whole number of seconds, running nothing", async () => {
+      expect(await run("up", "--wait", "soon")).toBe(2);
+      expect(runs).toEqual([]);
     });
   });
 
