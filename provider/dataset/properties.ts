@@ -92,11 +92,13 @@ export function canonicalValue(key: string, value: string): string {
     const m = value.match(/^(\d+(?:\.\d+)?)([KMGTPE]?)B?$/i);
     if (m) {
       const exp = m[2] ? SUFFIX.indexOf(m[2].toUpperCase()) + 1 : 0;
+      // Whole numbers exactly (1E is 2^60, past a double's 2^53); ZFS reads a fraction as a double too.
+      if (!m[1].includes(".")) return String(BigInt(m[1]) * 1024n ** BigInt(exp));
       return String(Math.round(Number(m[1]) * 1024 ** exp));
     }
     return value;
   }
-  return ALIASES[key]?.[value] ?? value;
+  return (Object.hasOwn(ALIASES, key) && Object.hasOwn(ALIASES[key], value) ? ALIASES[key][value] : undefined) ?? value;
 }
 
 /** True when the program's value and the host's value mean the same setting. */
@@ -115,8 +117,8 @@ export function propertyProblem(key: string, value: unknown): string | undefined
     if (value.length > 8191) return "has a value longer than 8191 characters";
     return undefined;
   }
-  if (key in NOT_HERE) return NOT_HERE[key];
-  const prop = NATIVE_PROPERTIES[key];
+  if (Object.hasOwn(NOT_HERE, key)) return NOT_HERE[key];
+  const prop = Object.hasOwn(NATIVE_PROPERTIES, key) ? NATIVE_PROPERTIES[key] : undefined;
   if (!prop) return "is not a ZFS property this resource manages (user properties need a ':' as in syncoid:sync)";
   const { rule, hint } = prop;
   const ok = Array.isArray(rule) ? rule.includes(value) : rule instanceof RegExp ? rule.test(value) : (rule as (v: string) => boolean)(value);

@@ -44,7 +44,7 @@ export function permissionProblem(perm: string): string | undefined {
   if (perm.startsWith("@")) {
     return SET_NAME.test(perm) ? undefined : `"${perm}" is not a permission set name (@ then letters, digits, _ . : -, at most 64 characters)`;
   }
-  if (perm in NOT_ON_LINUX) return `"${perm}" cannot be delegated on Linux: ${NOT_ON_LINUX[perm]}`;
+  if (Object.hasOwn(NOT_ON_LINUX, perm)) return `"${perm}" cannot be delegated on Linux: ${NOT_ON_LINUX[perm]}`;
   if (!PERMISSIONS.has(perm)) {
     const hint = perm.includes(",") ? " (give one permission per list entry)" : "";
     return `"${perm}" is not an OpenZFS permission name${hint}; see zfs-allow(8), e.g. hold, send, snapshot, destroy, userprop`;

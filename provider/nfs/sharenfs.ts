@@ -91,7 +91,7 @@ export function optionProblem(option: string): string | undefined {
   const value = rest.length ? rest.join("=") : undefined;
   if (name === "rw" || name === "ro") return `"${option}": give access per client (clients: [{address, access: "${name}"}]), not as an option`;
   if (name === "on" || name === "off") return `"${option}" is a whole sharenfs value, not an option`;
-  if (!(name in OPTIONS)) {
+  if (!Object.hasOwn(OPTIONS, name)) {
     return `"${name}" is not an export option this resource knows (e.g. no_root_squash, crossmnt, no_subtree_check, sync, sec=sys, anonuid=N)`;
   }
   const rule = OPTIONS[name];

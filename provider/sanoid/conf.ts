@@ -31,7 +31,7 @@ export const NOT_IN_TEMPLATES = new Set(["recursive", "process_children_only", "
 
 /** Why `key = value` cannot go into a section, or undefined. */
 export function keyProblem(key: string, value: string, inTemplate: boolean): string | undefined {
-  const rule = SANOID_KEYS[key];
+  const rule = Object.hasOwn(SANOID_KEYS, key) ? SANOID_KEYS[key] : undefined;
   if (!rule) return `"${key}" is not a sanoid setting (sanoid stops with "I don't understand the setting"); known: hourly, daily, monthly, autosnap, autoprune, recursive, ...`;
   if (inTemplate && NOT_IN_TEMPLATES.has(key)) return `"${key}" is ignored by sanoid inside a template; set it on the dataset's policy`;
   if (typeof value !== "string") return `${key} must be a string`;
@@ -271,7 +271,7 @@ export function validateConf(content: string): string[] {
   for (const s of doc.sections) {
     if (s.name === "version") continue;
     for (const k of s.keys) {
-      if (!(k.key in SANOID_KEYS)) problems.push(`line ${k.index + 1}: [${s.name}] ${k.key} is not a sanoid setting`);
+      if (!Object.hasOwn(SANOID_KEYS, k.key)) problems.push(`line ${k.index + 1}: [${s.name}] ${k.key} is not a sanoid setting`);
     }
   }
   return problems;

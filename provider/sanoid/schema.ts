@@ -55,9 +55,9 @@ export const sanoidPolicyKind = defineKind({
     }
     p.each("templates", d.templates ?? [], templateNameProblem);
     if (!isUnknown(d.settings)) {
-      for (const k of Object.keys(d.settings)) if (k in TYPED) p.add(`settings.${k}`, `set ${k} with the ${TYPED[k]} input`);
+      for (const k of Object.keys(d.settings)) if (Object.hasOwn(TYPED, k)) p.add(`settings.${k}`, `set ${k} with the ${TYPED[k]} input`);
     }
-    p.entries("settings", d.settings, (k, value) => (k in TYPED ? undefined : keyProblem(k, value, inTemplate)));
+    p.entries("settings", d.settings, (k, value) => (Object.hasOwn(TYPED, k) ? undefined : keyProblem(k, value, inTemplate)));
   },
   // An empty use_template writes no line, as none does.
   same: { templates: (a, b) => (a ?? []).join(",") === (b ?? []).join(",") },

@@ -54,7 +54,7 @@ export function flagProblem(flag: string): string | undefined {
   const eq = flag.indexOf("=");
   const name = eq < 0 ? flag : flag.slice(0, eq);
   const value = eq < 0 ? undefined : flag.slice(eq + 1);
-  if (!(name in SYNCOID_FLAGS)) {
+  if (!Object.hasOwn(SYNCOID_FLAGS, name)) {
     return `"${name}" is not a syncoid option this resource knows (e.g. --no-sync-snap, --no-privilege-elevation, --recursive, --sendoptions=, --identifier=)`;
   }
   const rule = SYNCOID_FLAGS[name];
