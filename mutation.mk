@@ -9,4 +9,4 @@
 
 mutation: deps
 	@$(ENV) stryker run stryker.config.mjs $${STRYKER_FORCE:+--force}
-	@$(ENV) node tools/mutation-summary.ts --survivors
+	@$(ENV) node --disable-warning=MODULE_TYPELESS_PACKAGE_JSON tools/mutation-summary.ts --survivors
