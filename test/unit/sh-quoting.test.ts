@@ -120,6 +120,28 @@ describe("quoting leaves plain words readable", () => {
   it("a number is written as it is", () => {
     expect(sh`sleep ${5} ${10n}`.text).toBe("sleep 5 10");
   });
+  it("an empty list leaves no double space, and only where it stood between two spaces", () => {
+    expect(sh`a ${[]} b`.text).toBe("a b");
+    expect(sh`a${[]} b`.text).toBe("a b");
+    expect(sh`a ${[]}b`.text).toBe("a b");
+    expect(sh`a ${[]}b `.text).toBe("a b ");
+    expect(sh`a ${[]} b`.redacted).toBe("a b");
+    expect(sh`a ${""} b`.text).toBe("a '' b");
+  });
+  it("a command spliced in is taken as it is, with its own redaction", () => {
+    const inner = sh`echo ${new Secret("s e")}`;
+    const outer = sh`sudo ${inner}`;
+    expect(outer.text).toBe("sudo echo 's e'");
+    expect(outer.redacted).toBe("sudo echo '[secret]'");
+    expect(String(outer)).toBe("sudo echo '[secret]'");
+    expect(String(new Secret("s"))).toBe("[secret]");
+    expect(and(sh`a ${new Secret("x y")}`, sh`b`).redacted).toBe("a '[secret]' && b");
+  });
+  it("a list mixes strings, numbers and secrets, each its own word", () => {
+    const cmd = sh`x ${["a b", 3, new Secret("s")]}`;
+    expect(cmd.text).toBe("x 'a b' 3 s");
+    expect(cmd.redacted).toBe("x 'a b' 3 '[secret]'");
+  });
   it("anything else is quoted", () => {
     for (const v of HOSTILE.filter((v) => v !== "" && v !== "-n" && v !== "-e" && v !== "--")) expect(quote(v), JSON.stringify(v)).toMatch(/^'.*'$/s);
   });
