@@ -144,3 +144,32 @@ describe("permissions and grantees", () => {
     expect(whoProblem({ kind: "everyone", name: "x" })).toBe("everyone takes no name");
   });
 });
+
+describe("zfs allow output, odd but possible", () => {
+  it("lines before any block header belong to no dataset", () => {
+    expect(parseAllow("Local permissions:\n\tuser u hold\n", "p").grants).toEqual({});
+  });
+  it("section titles with trailing blanks, entries split by several blanks, trailing commas, unsorted descendent grants", () => {
+    const text = [header("p"), "Permission sets: ", "\t@s  hold,send", "Descendent permissions:  ", "\tuser  u1  send,hold,", "\teveryone  snapshot"].join("\n");
+    expect(parseAllow(text, "p")).toEqual({
+      dataset: "p",
+      sets: { "@s": ["hold", "send"] },
+      createTime: [],
+      grants: { "user u1": { local: [], descendent: ["hold", "send"] }, everyone: { local: [], descendent: ["snapshot"] } },
+    });
+  });
+  it("an entry that does not start with user, group or everyone, or has extra words after everyone's, is refused", () => {
+    expect(() => parseAllow(`${header("p")}\nLocal permissions:\n\txuser u hold\n`, "p")).toThrow(/unexpected entry/);
+    expect(() => parseAllow(`${header("p")}\nLocal permissions:\n\teveryone hold extra\n`, "p")).toThrow(/unexpected entry/);
+    expect(() => parseAllow(`${header("p")}\nLocal permissions:\n\teveryonex hold\n`, "p")).toThrow(/unexpected entry/);
+  });
+  it("a plan that revokes in both scopes, or grants descendent and revokes local, is not empty", () => {
+    expect(isEmptyPlan({ grant: { local: [], descendent: [] }, revoke: { local: ["a"], descendent: ["b"] } })).toBe(false);
+    expect(isEmptyPlan({ grant: { local: [], descendent: ["a"] }, revoke: { local: ["b"], descendent: [] } })).toBe(false);
+    expect(isEmptyPlan({ grant: { local: ["a"], descendent: [] }, revoke: { local: [], descendent: ["b"] } })).toBe(false);
+  });
+  it("several permissions of one scope go in one command, comma-separated", () => {
+    const plan = { grant: { local: ["a", "b"], descendent: ["c", "d"] }, revoke: { local: [], descendent: [] } };
+    expect(planCommands(plan, { kind: "user", name: "op" }, "p").map(String)).toEqual(["zfs allow -l -u op a,b p", "zfs allow -d -u op c,d p"]);
+  });
+});

@@ -109,3 +109,13 @@ describe("pinning", () => {
     );
   });
 });
+
+describe("known_hosts, odd but possible", () => {
+  it("a comment that lists the host is still a comment; blanks after @cert-authority and between type and key are blanks", () => {
+    const content = [`#off1,off1 ssh-ed25519 ${ED}`, `@cert-authority   off2 ssh-ed25519 ${ED}`, `off3 ssh-ed25519   ${OTHER}`].join("\n");
+    expect(keysFromKnownHosts(content, "off1", 22)).toEqual([]);
+    expect(keysFromKnownHosts(content, "off2", 22).map((k) => k.blob)).toEqual([ED]);
+    expect(keysFromKnownHosts(content, "off3", 22).map((k) => k.blob)).toEqual([OTHER]);
+    expect(parsePublicKeyLine(`ssh-ed25519  ${ED}`)).toEqual({ type: "ssh-ed25519", blob: ED });
+  });
+});

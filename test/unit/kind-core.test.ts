@@ -2,11 +2,14 @@
 // path (parse, unknown values, host rule, rules, normalize), diff's
 // comparison (key order, custom equality, unknown values, what the provider
 // adds), complete and the doc table.
-import { describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { Problems, UNKNOWN, defineKind, hasUnknown, hostInput, isUnknown, renderInputs } from "../../provider/kind";
 
-const kind = defineKind({
+// Defined in each test, not when the file loads: mutation testing switches a
+// change to defineKind on only once the tests run.
+const makeKind = () =>
+  defineKind({
   kind: "Dataset",
   inputs: z.object({
     host: hostInput(),
@@ -28,6 +31,10 @@ const kind = defineKind({
   normalize: (d) => (isUnknown(d.tags) ? {} : { tags: [...d.tags].sort() }),
   same: { tags: (a: string[] = [], b: string[] = []) => [...a].sort().join() === [...b].sort().join() },
   deleteBeforeReplace: true,
+});
+let kind: ReturnType<typeof makeKind>;
+beforeEach(() => {
+  kind = makeKind();
 });
 
 const good = { host: "off2", name: "a" };
@@ -135,6 +142,15 @@ describe("diff", () => {
     expect(kind.diff(state, { ...state, props: { x: "1", y: "3" } }).changes).toBe(true);
     expect(kind.diff(state, { ...state, props: { x: "1" } }).changes).toBe(true);
     expect(kind.diff(state, { ...state, tags: ["a"] }).changes).toBe(true);
+  });
+  it("compares maps by their keys in order, however many and however written", () => {
+    const keys = ["d", "b", "a", "c", "e"];
+    const map = (order: string[]) => Object.fromEntries(order.map((k) => [k, k.toUpperCase()]));
+    for (const order of [keys, [...keys].reverse(), ["a", "b", "c", "d", "e"], ["c", "e", "a", "d", "b"]]) {
+      expect(kind.diff({ ...state, props: map(keys) }, { ...state, props: map(order) }).changes, order.join()).toBe(false);
+    }
+    expect(kind.diff({ ...state, props: map(keys) }, { ...state, props: { ...map(keys), c: "x" } }).changes).toBe(true);
+    expect(kind.diff(state, { ...state, size: [1] as never }).changes).toBe(true);
   });
   it("an input missing on either side is its default", () => {
     const { size: _s, mode: _m, ...older } = state;

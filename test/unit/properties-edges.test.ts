@@ -111,3 +111,13 @@ describe("values as ZFS reports them", () => {
     expect(sameProperties({ "a:b": "x" }, { "a:b": "x" })).toBe(true);
   });
 });
+
+describe("a size must be the whole value", () => {
+  it("a record size or quota with something around the number is refused, and compares as written", () => {
+    for (const v of ["x512", "512x", "1M ", " 1M"]) expect(propertyProblem("recordsize", v), v).toMatch(/^cannot be/);
+    expect(canonicalValue("quota", "x10G")).toBe("x10G");
+    expect(canonicalValue("quota", "10Gx")).toBe("10Gx");
+    expect(canonicalValue("quota", "0100")).toBe("100");
+    expect(canonicalValue("quota", "1.0")).toBe("1");
+  });
+});

@@ -189,3 +189,45 @@ describe("the text", () => {
     expect(render([{ ...EMPTY, stack: "s", [key]: ["x"] }])).not.toContain("no changes");
   });
 });
+
+describe("steps with parts missing", () => {
+  it("no steps or diagnostics at all is an empty review", () => {
+    expect(review("s", {})).toEqual({ stack: "s", ...EMPTY });
+  });
+  it("a step without inputs on either side, or without an old state, is read without failing", () => {
+    const r = only([
+      { op: "create", urn: urn(T("Dataset"), "a"), newState: { type: T("Dataset") } },
+      { op: "delete", urn: urn(T("Dataset"), "b") },
+      { op: "delete", urn: urn(T("Dataset"), "c"), oldState: { outputs: { onDelete: "destroy" } } },
+      { op: "replace", urn: urn(T("Dataset"), "d"), newState: { type: T("Dataset"), inputs: { name: "p/d" } } },
+      { op: "replace", urn: urn(T("Dataset"), "e"), oldState: { inputs: { name: "p/e" } } },
+    ]);
+    expect(r.creates).toEqual(["Dataset a"]);
+    expect(r.releases).toEqual(["Dataset b (left on the host, data kept)"]);
+    expect(r.destroys).toEqual(["Dataset c: zfs destroy", "Dataset d is REPLACED (delete + create) because of: name", "Dataset e is REPLACED (delete + create) because of: name"]);
+  });
+  it("a type without parts leaves the kind empty rather than inventing one", () => {
+    expect(only([{ op: "create", urn: "odd", newState: { inputs: { name: "p/x" } } }]).creates).toEqual([" p/x"]);
+  });
+  it("the stack is recognised by its type alone too", () => {
+    expect(only([{ op: "create", urn: "urn:pulumi:s::p::odd::s", newState: { type: "pulumi:pulumi:Stack", inputs: {} } }])).toEqual({ stack: "s", ...EMPTY });
+  });
+  it("only an update lists changes: a read or refresh that differs is not one", () => {
+    const r = only([step("read", "Dataset", "x", { name: "a/b", adopt: false }, { name: "a/b", adopt: true }), step("refresh", "Dataset", "y", { name: "a/y" }, { name: "a/z" })]);
+    expect(r).toEqual({ stack: "s", ...EMPTY });
+  });
+  it("a name only the new inputs have is an update, not a rename from nothing", () => {
+    const r = only([step("update", "Dataset", "x", { adopt: true }, { name: "a/b", adopt: true })]);
+    expect(r.renames).toEqual([]);
+    expect(r.updates).toEqual(["Dataset a/b: name"]);
+  });
+  it("a name the host already has (renamed by hand, seen by refresh) is no rename", () => {
+    const r = only([{ op: "update", urn: urn(T("Dataset"), "x"), oldState: { inputs: { name: "a/old" }, outputs: { name: "a/new" } }, newState: { type: T("Dataset"), inputs: { name: "a/new" } } }]);
+    expect(r.renames).toEqual([]);
+    expect(r.updates).toEqual(["Dataset a/new: name"]);
+  });
+  it("a follower's other changes are listed, comma-separated", () => {
+    const r = only([step("update", "SyncoidPull", "p", { target: "a/b", flags: [], enabled: true }, { target: "a/c", flags: ["-r"], enabled: false })]);
+    expect(r.updates).toEqual(["SyncoidPull a/b -> a/c (follows the rename); also enabled, flags"]);
+  });
+});

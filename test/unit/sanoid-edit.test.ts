@@ -172,3 +172,29 @@ describe("keys and names, on the edges of each rule", () => {
     else expect(p).toBe(`"${name}" ${why} (letters, digits, _ and -)`);
   });
 });
+
+describe("sanoid.conf, odd but possible", () => {
+  it("a line of blanks is blank, not garbage", () => {
+    expect(validateConf("[a]\n   \n\t\n  hourly = 1\n")).toEqual([]);
+    expect(parseIni("[a]\n   \n").garbage).toEqual([]);
+  });
+  it("an appended section is not separated twice from a last line of blanks", () => {
+    expect(setSection("[a]\n  \n", "b", [["k", "1"]])).toBe("[a]\n  \n[b]\n  k = 1\n");
+  });
+  it("a blank line of spaces before a removed section goes with it", () => {
+    expect(removeSection("[a]\nk = 1\n  \n[b]\nj = 2\n", "b")).toBe("[a]\nk = 1\n");
+    expect(removeSection("[a]\nk = 1\n\n[b]\nj = 2\n \t\n[c]\n", "b")).toBe("[a]\nk = 1\n \t\n[c]\n");
+  });
+  it("merging keeps the later copies' lines as they were written, after the first copy's keys", () => {
+    expect(setSection("[a]\n  k = 1\n[a]\n\tj\t=\t3\n", "a", [["k", "1"], ["j", "3"]], { resolveDuplicates: true })).toBe("[a]\n  k = 1\n\tj\t=\t3\n");
+    expect(setSection("[a]\n[b]\n[a]\nj=3", "a", [["j", "3"]], { resolveDuplicates: true })).toBe("[a]\nj=3\n[b]\n");
+  });
+  it("its refusals are ConfEditErrors by name", () => {
+    try {
+      setSection("[a]\n[a]\n", "a", []);
+      expect.unreachable();
+    } catch (e) {
+      expect((e as Error).name).toBe("ConfEditError");
+    }
+  });
+});

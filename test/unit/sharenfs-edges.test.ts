@@ -137,3 +137,26 @@ describe("exports, on small inputs", () => {
     expect(checkExports(file, rows)).toEqual({ stale: file.slice(1), missing: ["p/new"] });
   });
 });
+
+describe("sharenfs and exports, odd but possible", () => {
+  it("a network path with more than one / is no CIDR network", () => {
+    expect(addressProblem("10.0.0.0/8/24")).toBe('"10.0.0.0/8/24" is not an IPv4 address, a CIDR network or a host name (letters, digits, - and .)');
+  });
+  it("rw= and ro= count only at the start of a part, and only a leading @ is dropped", () => {
+    expect(parseSharenfs("xrw=a")).toEqual({ clients: [], options: ["xrw=a"], everyone: true });
+    expect(parseSharenfs("rw=a@b")?.clients).toEqual([{ address: "a@b", access: "rw" }]);
+  });
+  it("zfs.exports: several blanks between clients; a client whose options do not close the entry is a client name", () => {
+    expect(parseExportsFile("/p a(rw)   b(ro)\n/q host(rw)x\n").map((l) => [l.path, l.client, l.options])).toEqual([
+      ["/p", "a", ["rw"]],
+      ["/p", "b", ["ro"]],
+      ["/q", "host(rw)x", []],
+    ]);
+  });
+  it("exportfs -v: blank lines of spaces, trailing blanks after a client or a long path", () => {
+    expect(parseExportfs("   \n/p/a 10.0.0.1(rw)   \n/p/very/long   \n\t\t<world>(ro)\n")).toEqual([
+      { path: "/p/a", client: "10.0.0.1", options: ["rw"] },
+      { path: "/p/very/long", client: "<world>", options: ["ro"] },
+    ]);
+  });
+});

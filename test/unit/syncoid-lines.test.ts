@@ -188,3 +188,23 @@ describe("flags, on the edges of each rule", () => {
     expect(flagProblem(3 as never)).toBe("must be a non-empty flag");
   });
 });
+
+describe("syncoid-args.conf, odd but possible", () => {
+  it("a flag that starts with = has no name", () => {
+    expect(flagProblem("=x")).toMatch(/^"" is not a syncoid option/);
+  });
+  it("an endpoint whose dataset is not a string is named as such", () => {
+    expect(endpointProblem({ dataset: 3 } as never, "source")).toBe("source dataset \"3\" contains white space or '#', which the service would split or cut");
+  });
+  it("the refusal of duplicates says what the service would do and the way out; it is an ArgsEditError by name", () => {
+    try {
+      setPull(`${LINE}\n${LINE}\n`, pull);
+      expect.unreachable();
+    } catch (e) {
+      expect((e as Error).name).toBe("ArgsEditError");
+      expect((e as Error).message).toBe(
+        "2 lines pull into rpool/off (lines 1, 2); the service would run them all. Remove the extra lines by hand, or set resolveDuplicates: true to keep one.",
+      );
+    }
+  });
+});
