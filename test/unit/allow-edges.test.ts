@@ -162,6 +162,7 @@ describe("zfs allow output, odd but possible", () => {
     expect(() => parseAllow(`${header("p")}\nLocal permissions:\n\txuser u hold\n`, "p")).toThrow(/unexpected entry/);
     expect(() => parseAllow(`${header("p")}\nLocal permissions:\n\teveryone hold extra\n`, "p")).toThrow(/unexpected entry/);
     expect(() => parseAllow(`${header("p")}\nLocal permissions:\n\teveryonex hold\n`, "p")).toThrow(/unexpected entry/);
+    expect(() => parseAllow(`${header("p")}\nLocal permissions:\n\txeveryone hold\n`, "p")).toThrow(/unexpected entry/);
   });
   it("a plan that revokes in both scopes, or grants descendent and revokes local, is not empty", () => {
     expect(isEmptyPlan({ grant: { local: [], descendent: [] }, revoke: { local: ["a"], descendent: ["b"] } })).toBe(false);

@@ -197,12 +197,13 @@ describe("steps with parts missing", () => {
   it("a step without inputs on either side, or without an old state, is read without failing", () => {
     const r = only([
       { op: "create", urn: urn(T("Dataset"), "a"), newState: { type: T("Dataset") } },
+      { op: "create", urn: urn(T("Dataset"), "a2") },
       { op: "delete", urn: urn(T("Dataset"), "b") },
       { op: "delete", urn: urn(T("Dataset"), "c"), oldState: { outputs: { onDelete: "destroy" } } },
       { op: "replace", urn: urn(T("Dataset"), "d"), newState: { type: T("Dataset"), inputs: { name: "p/d" } } },
       { op: "replace", urn: urn(T("Dataset"), "e"), oldState: { inputs: { name: "p/e" } } },
     ]);
-    expect(r.creates).toEqual(["Dataset a"]);
+    expect(r.creates).toEqual(["Dataset a", "Dataset a2"]);
     expect(r.releases).toEqual(["Dataset b (left on the host, data kept)"]);
     expect(r.destroys).toEqual(["Dataset c: zfs destroy", "Dataset d is REPLACED (delete + create) because of: name", "Dataset e is REPLACED (delete + create) because of: name"]);
   });

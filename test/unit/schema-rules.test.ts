@@ -50,6 +50,9 @@ describe("Delegation", () => {
     expect(delegationKind.diff(state, { ...state, who: { user: "u", everyone: false } }).changes).toBe(false);
     expect(delegationKind.diff(state, { ...state, who: { group: "u" } }).replaces).toEqual(["who"]);
     expect(delegationKind.diff({ ...state, who: { everyone: true } }, { ...state, who: { everyone: true } }).changes).toBe(false);
+    // A state written by hand or before check sorted them; one entry with a comma is not two permissions.
+    expect(delegationKind.diff({ ...state, permissions: ["send", "hold"] }, { ...state, permissions: ["hold", "send"] }).changes).toBe(false);
+    expect(delegationKind.diff({ ...state, permissions: ["hold,send"] }, { ...state, permissions: ["hold", "send"] }).changes).toBe(true);
   });
 });
 
@@ -113,6 +116,8 @@ describe("SyncoidPull", () => {
   });
   it("source and target are checked as endpoints; a source with an unknown part is left for later", () => {
     expect(fields(syncoidPullKind.check({ ...pull, source: { dataset: "a b" } }))).toEqual(["source"]);
+    expect(syncoidPullKind.check({ ...pull, source: { user: "Op", host: "off2", dataset: "a/b" } }).failures[0].reason).toMatch(/^source user "Op" /);
+    expect(syncoidPullKind.check({ ...pull, target: "a b" }).failures[0].reason).toMatch(/^target dataset "a b" /);
     expect(fields(syncoidPullKind.check({ ...pull, source: { host: UNKNOWN, dataset: "a b" } }))).toEqual([]);
     expect(fields(syncoidPullKind.check({ ...pull, target: "op@off2:zfs-hdd/off" }))).toEqual([]);
     expect(fields(syncoidPullKind.check({ ...pull, target: "op@:x" }))).toEqual(["target"]);
