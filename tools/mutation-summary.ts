@@ -11,6 +11,7 @@
 // compile-error mutants left out). Static mutants (module-level code) are
 // ignored unless the run was made with STRYKER_STATIC=1: their count is shown.
 import { readFileSync } from "node:fs";
+import ts from "typescript";
 
 interface Mutant {
   id: string;
@@ -24,6 +25,27 @@ interface Report {
   files: Record<string, { source: string; mutants: Mutant[] }>;
 }
 
+/**
+ * Whether a mutant sits in code that runs only when its module loads (outside
+ * every function body: a table, a regex constant, a top-level arrow). With
+ * ignoreStatic, Stryker still runs such a mutant when a test seems to cover
+ * it, but switches it on after the module has loaded, so it cannot be killed
+ * (it shows as survived); STRYKER_STATIC=1 reloads the module for each one.
+ */
+export function atLoad(file: string, source: string): (line: number, column: number) => boolean {
+  const sf = ts.createSourceFile(file, source, ts.ScriptTarget.Latest, true);
+  const bodies: [number, number][] = [];
+  const visit = (node: ts.Node) => {
+    if (ts.isFunctionLike(node) && "body" in node && node.body) bodies.push([(node.body as ts.Node).getStart(sf), node.body.end]);
+    ts.forEachChild(node, visit);
+  };
+  visit(sf);
+  return (line, column) => {
+    const pos = sf.getPositionOfLineAndCharacter(line - 1, column - 1);
+    return !bodies.some(([start, end]) => pos >= start && pos < end);
+  };
+}
+
 const DETECTED = new Set(["Killed", "Timeout"]);
 const UNDETECTED = new Set(["Survived", "NoCoverage"]);
 
@@ -33,31 +55,35 @@ export interface ModuleScore {
   killed: number;
   survived: number;
   noCoverage: number;
+  /** Of the survivors, those in code that runs at load (see atLoad). */
+  survivedAtLoad: number;
   ignored: number;
   score: number;
 }
 
 export function scores(report: Report): ModuleScore[] {
   return Object.entries(report.files)
-    .map(([file, { mutants }]) => {
+    .map(([file, { source, mutants }]) => {
+      const loads = atLoad(file, source);
+      const survivedAtLoad = mutants.filter((m) => m.status === "Survived" && loads(m.location.start.line, m.location.start.column)).length;
       const count = (s: string) => mutants.filter((m) => m.status === s).length;
       const detected = mutants.filter((m) => DETECTED.has(m.status)).length;
       const valid = detected + mutants.filter((m) => UNDETECTED.has(m.status)).length;
-      return { file, mutants: valid, killed: detected, survived: count("Survived"), noCoverage: count("NoCoverage"), ignored: count("Ignored"), score: valid ? (100 * detected) / valid : 100 };
+      return { file, mutants: valid, killed: detected, survived: count("Survived"), noCoverage: count("NoCoverage"), survivedAtLoad, ignored: count("Ignored"), score: valid ? (100 * detected) / valid : 100 };
     })
     .sort((a, b) => a.file.localeCompare(b.file));
 }
 
 export function table(rows: readonly ModuleScore[]): string {
   const all = rows.reduce(
-    (t, r) => ({ mutants: t.mutants + r.mutants, killed: t.killed + r.killed, survived: t.survived + r.survived, noCoverage: t.noCoverage + r.noCoverage, ignored: t.ignored + r.ignored }),
-    { mutants: 0, killed: 0, survived: 0, noCoverage: 0, ignored: 0 },
+    (t, r) => ({ mutants: t.mutants + r.mutants, killed: t.killed + r.killed, survived: t.survived + r.survived, noCoverage: t.noCoverage + r.noCoverage, survivedAtLoad: t.survivedAtLoad + r.survivedAtLoad, ignored: t.ignored + r.ignored }),
+    { mutants: 0, killed: 0, survived: 0, noCoverage: 0, survivedAtLoad: 0, ignored: 0 },
   );
   const line = (name: string, r: Omit<ModuleScore, "file" | "score">) =>
-    `| ${name} | ${r.mutants} | ${r.killed} | ${r.survived} | ${r.noCoverage} | ${r.ignored} | ${r.mutants ? ((100 * r.killed) / r.mutants).toFixed(1) : "100.0"} |`;
+    `| ${name} | ${r.mutants} | ${r.killed} | ${r.survived} | ${r.survivedAtLoad} | ${r.noCoverage} | ${r.ignored} | ${r.mutants ? ((100 * r.killed) / r.mutants).toFixed(1) : "100.0"} |`;
   return [
-    "| module | mutants | killed | survived | no coverage | ignored (static) | score % |",
-    "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+    "| module | mutants | killed | survived | of which at load | no coverage | ignored (static) | score % |",
+    "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ...rows.map((r) => line(`\`${r.file}\``, r)),
     line("**all**", all),
   ].join("\n");
@@ -66,6 +92,7 @@ export function table(rows: readonly ModuleScore[]): string {
 export function survivors(report: Report): string[] {
   return Object.entries(report.files).flatMap(([file, { source, mutants }]) => {
     const lines = source.split("\n");
+    const loads = atLoad(file, source);
     return mutants
       .filter((m) => UNDETECTED.has(m.status))
       .sort((a, b) => a.location.start.line - b.location.start.line || a.location.start.column - b.location.start.column)
@@ -73,7 +100,7 @@ export function survivors(report: Report): string[] {
         const { start, end } = m.location;
         const original =
           start.line === end.line ? lines[start.line - 1].slice(start.column - 1, end.column - 1) : `${lines[start.line - 1].slice(start.column - 1)}...`;
-        const status = m.status === "NoCoverage" ? " (no test runs it)" : "";
+        const status = m.status === "NoCoverage" ? " (no test runs it)" : loads(start.line, start.column) ? " (at load)" : "";
         return `${file}:${start.line}:${start.column} ${m.mutatorName}${status}: ${original.trim()} -> ${(m.replacement ?? "").replace(/\s+/g, " ").trim()}`;
       });
   });
