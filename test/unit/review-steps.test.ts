@@ -32,7 +32,11 @@ describe("a deletion, by the policy recorded in the old state", () => {
     expect(r).toEqual({ stack: "s", ...EMPTY, releases: ["SanoidPolicy zfs-hdd/x (removed from the host's configuration)"] });
   });
 
-  it.each([...DESTRUCTIVE_OPS].filter((op) => !["replace", "create-replacement", "delete-replaced"].includes(op)))("%s is a deletion", (op) => {
+  // The engine's step ops that remove a resource (the others are tested below as replacements).
+  it("the destructive ops are the engine's", () => {
+    expect([...DESTRUCTIVE_OPS].sort()).toEqual(["create-replacement", "delete", "delete-replaced", "discard", "replace"]);
+  });
+  it.each(["delete", "discard"])("%s is a deletion", (op) => {
     expect(only([step(op, "Dataset", "x", { name: "zfs-hdd/x", onDelete: "destroy" })]).destroys).toEqual(["Dataset zfs-hdd/x: zfs destroy"]);
   });
 });
