@@ -43,7 +43,7 @@ prepare: deps
 	@$(MAKE) --no-print-directory -j2 toolchain lab-image
 
 test: prepare typecheck build
-	@$(ENV) vitest run
+	@$(ENV) vitest run --project unit --project engine --project lab
 
 demo: prepare build
 	@$(ENV) tools/demo.sh
@@ -52,6 +52,7 @@ clean-state:
 	rm -rf .pulumi/state .pulumi/home
 
 -include lab.mk
+-include team.mk
 
 # The benchmark (docs/bench.md): long (Ansible takes about a second per
 # dataset under emulation), so never part of `make test`. BENCH_N="100 300"
@@ -59,5 +60,5 @@ clean-state:
 bench: prepare build
 	@command -v ansible-playbook >/dev/null || apt-get install -y --no-install-recommends ansible
 	@command -v gnuplot >/dev/null || apt-get install -y --no-install-recommends gnuplot-nox
-	@$(ENV) ZFSLAB_MEM_MB=$${ZFSLAB_MEM_MB:-2048} ZFSFLEET_BENCH=1 vitest run --project bench $${BENCH_ONLY:+-t "$$BENCH_ONLY"}
+	@$(ENV) ZFSFLEET_BENCH=1 vitest run --project bench $${BENCH_ONLY:+-t "$$BENCH_ONLY"}
 	@$(ENV) node bench/report.ts

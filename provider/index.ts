@@ -22,7 +22,7 @@
 // Modules are loaded on first use, so the provider process loads only the
 // kinds the stack has, and a kind still being written does not stop the others.
 import type * as pulumi from "@pulumi/pulumi";
-import { ConfigError, hostTable } from "./config";
+import { ConfigError, hostTable, settings } from "./config";
 import type { Kind } from "./shim";
 import { configureHosts } from "./transport";
 
@@ -36,6 +36,7 @@ export { stats, type HostStats } from "./transport";
 /** From the shims' configure: the stack's config, read by key without the `zfs-fleet:` namespace. */
 export function configure(get: (key: string) => unknown): void {
   try {
+    settings();
     configureHosts(hostTable(get));
   } catch (err) {
     if (err instanceof ConfigError) throw err;

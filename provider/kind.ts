@@ -12,6 +12,7 @@
 // - check: the one path every kind goes through (parse, field-named
 //   failures, the host rule, unknown values), then the kind's own rules;
 // - diff: which inputs changed, and which of those replace the resource;
+// - the warnings the class logs on a resource (resource.ts), from `warnings`;
 // - the doc page's input table (renderInputs, checked by test/unit/docs.test.ts).
 //
 // Pure: no remote call, no engine. The lifecycle modules (<kind>/provider.ts)
@@ -19,7 +20,7 @@
 // (<kind>/schema.ts).
 import type * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
-import { hostNameProblem } from "./names";
+import { controlProblem, escaped, hostNameProblem, shown } from "./names";
 import type { Kind } from "./shim";
 
 declare module "zod/v4/core" {
@@ -61,9 +62,9 @@ export class Problems {
     if (!isUnknown(list)) list.forEach((value, i) => this.check(`${property}[${i}]`, value, rule));
   }
 
-  /** Applies `rule` to each key and value of a map, naming the key (`properties.quota`); nothing when the map is unknown. */
+  /** Applies `rule` to each key and value of a map, naming the key (`properties.quota`, shown escaped); nothing when the map is unknown. */
   entries<T>(property: string, map: Record<string, T>, rule: (key: string, value: T) => string | undefined): void {
-    if (!isUnknown(map)) for (const [key, value] of Object.entries(map)) this.check(`${property}.${key}`, value, (v) => rule(key, v));
+    if (!isUnknown(map)) for (const [key, value] of Object.entries(map)) this.check(`${property}.${escaped(key)}`, value, (v) => rule(key, v));
   }
 
   /** Reports entries listed more than once. */
@@ -96,6 +97,19 @@ export interface KindSpec<I extends z.ZodObject<Shape>, O extends z.ZodObject> {
   same?: { [K in keyof z.output<I>]?: (a: z.output<I>[K], b: z.output<I>[K]) => boolean };
   /** Whether a replacement removes the old resource before it creates the new one. */
   deleteBeforeReplace: boolean;
+  /**
+   * Inputs the kind no longer has, with what replaced them: check refuses one
+   * given by a program (saying so), and a state that still holds one reads as
+   * if it did not (complete drops it), so an older state shows no change.
+   */
+  retired?: Readonly<Record<string, string>>;
+  /**
+   * What the inputs ask for that is allowed but worth a reviewer's eye (a
+   * grant to everyone, a permission Linux does not honour): the resource
+   * class logs each as a warning on the resource at every preview and up,
+   * once the inputs named in `from` are known. Pure.
+   */
+  warnings?: { from: readonly (keyof z.input<I> & string)[]; of: (inputs: Partial<z.input<I>>) => string[] };
 }
 
 /** One input, as the doc table shows it. */
@@ -118,9 +132,12 @@ export interface ResourceKind<I extends z.ZodObject<Shape> = z.ZodObject<Shape>,
   /** A state as it reads now: the inputs it lacks (added, with a default, since it was written) are their defaults. */
   complete<T extends object>(state: T): T & z.output<I>;
   /**
-   * The one check path: parse (types and defaults; an input unknown at preview
-   * passes as it is), the host rule (a host of `configuredHosts`, once the
-   * provider is configured), then the kind's rules. Failures name the field.
+   * The one check path: an input the kind does not declare is refused; parse
+   * (types and defaults; an input unknown at preview passes as it is), the
+   * host rule (a host of `configuredHosts`, once the provider is configured),
+   * then the kind's rules; and any control character anywhere in the inputs
+   * is refused (unsafeValues). Failures name the field; only declared inputs
+   * are returned.
    */
   check(news: Record<string, unknown>, configuredHosts?: readonly string[]): { inputs: Record<string, unknown>; failures: Failure[] };
   /**
@@ -183,6 +200,19 @@ export function defineKind<I extends z.ZodObject<Shape>, O extends z.ZodObject>(
   });
   const defaults = Object.fromEntries(fields.filter((f) => "default" in f).map((f) => [f.name, f.default])) as Partial<z.output<I>>;
   const same = (spec.same ?? {}) as Record<string, ((a: unknown, b: unknown) => boolean) | undefined>;
+  const names = new Set(fields.map((f) => f.name));
+  const retired = (spec.retired ?? {}) as Record<string, string>;
+
+  /** Every input a kind accepts is declared: another name is refused, whatever its value. */
+  const undeclared = (news: Record<string, unknown>): Failure[] =>
+    Object.keys(news)
+      .filter((k) => k !== "__provider" && !names.has(k) && news[k] !== undefined)
+      .map((k) => ({
+        property: k,
+        reason: Object.prototype.hasOwnProperty.call(retired, k)
+          ? `is no longer an input of ${spec.kind}: ${retired[k]}`
+          : `is not an input of ${spec.kind} (its inputs: ${[...names].join(", ")})`,
+      }));
   const valueOf = (state: Record<string, unknown>, name: string) => state[name] ?? (defaults as Record<string, unknown>)[name];
 
   return {
@@ -193,23 +223,32 @@ export function defineKind<I extends z.ZodObject<Shape>, O extends z.ZodObject>(
 
     complete<T extends object>(state: T) {
       const out = { ...state } as Record<string, unknown>;
+      for (const name of Object.keys(spec.retired ?? {})) delete out[name];
       for (const [name, value] of Object.entries(defaults)) if (out[name] === undefined) out[name] = structuredClone(value);
       return out as T & z.output<I>;
     },
 
     check(news, configuredHosts = []) {
+      const failures = undeclared(news);
       const unknown = fields.filter((f) => isUnknown(news[f.name])).map((f) => f.name);
       const schema = unknown.length ? spec.inputs.omit(Object.fromEntries(unknown.map((k) => [k, true]))) : spec.inputs;
       const parsed = schema.safeParse(news);
+      let inputs: Record<string, unknown> = news;
       if (!parsed.success) {
-        const failures = parsed.error.issues.map((i) => ({ property: i.path.map(String).join(".") || "(inputs)", reason: i.message }));
-        return { inputs: news, failures };
+        failures.push(...parsed.error.issues.map((i) => ({ property: i.path.map(String).join(".") || "(inputs)", reason: i.message })));
+      } else {
+        const d = { ...parsed.data, ...Object.fromEntries(unknown.map((k) => [k, UNKNOWN])) } as z.output<I>;
+        const problems = new Problems();
+        problems.check("host", d.host, (h) => hostNameProblem(h, configuredHosts));
+        spec.rules?.(d, problems);
+        failures.push(...problems.failures);
+        // Only declared inputs are stored (the SDK adds __provider back).
+        inputs = { ...d, ...spec.normalize?.(d) };
       }
-      const d = { ...parsed.data, ...Object.fromEntries(unknown.map((k) => [k, UNKNOWN])) } as z.output<I>;
-      const problems = new Problems();
-      problems.check("host", d.host, (h) => hostNameProblem(h, configuredHosts));
-      spec.rules?.(d, problems);
-      return { inputs: { ...news, ...d, ...spec.normalize?.(d) }, failures: problems.failures };
+      // Whatever the kind's own rules said, no control character reaches a file or a command line.
+      const covered = (p: string) => failures.some((f) => p === f.property || p.startsWith(`${f.property}.`) || p.startsWith(`${f.property}[`));
+      failures.push(...unsafeValues(news).filter((f) => !covered(f.property)));
+      return { inputs, failures };
     },
 
     diff(olds, news, more = {}) {
@@ -229,6 +268,31 @@ export function defineKind<I extends z.ZodObject<Shape>, O extends z.ZodObject>(
       return { changes: changed.length > 0 || replaces.length > 0 || more.changed === true, replaces, deleteBeforeReplace: spec.deleteBeforeReplace };
     },
   };
+}
+
+/**
+ * Strings anywhere in the inputs (values and map keys) that must not reach a
+ * file or a command line: control characters, and `__proto__` as a key (it
+ * would set an object's prototype instead of an entry). Named by their path.
+ * (No kind has an input that must carry a newline; a secret one that must,
+ * a key, would be exempted here and checked by its kind's rules.)
+ */
+export function unsafeValues(value: unknown, path = ""): Failure[] {
+  const at = (k: string | number) => (typeof k === "number" ? `${path}[${k}]` : path ? `${path}.${k}` : k);
+  if (typeof value === "string") {
+    const problem = controlProblem(value);
+    return problem ? [{ property: path || "(inputs)", reason: `${shown(value)} ${problem}` }] : [];
+  }
+  if (Array.isArray(value)) return value.flatMap((v, i) => unsafeValues(v, at(i)));
+  if (value && typeof value === "object") {
+    return Object.entries(value).flatMap(([k, v]) => {
+      if (path === "" && k === "__provider") return [];
+      const key = k === "__proto__" ? "is refused as a key (it would set an object's prototype, not an entry)" : controlProblem(k);
+      if (key) return [{ property: at(escaped(k)), reason: `the key ${shown(k)} ${key}` }];
+      return unsafeValues(v, at(k));
+    });
+  }
+  return [];
 }
 
 /** The input table of a kind's doc page, written from its definition. */

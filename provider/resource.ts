@@ -29,6 +29,23 @@ export function resourceClass<K extends ResourceKind<any, any>>(kind: K, type: s
   return class extends pulumi.dynamic.Resource {
     constructor(name: string, args: ArgsOf<K>, opts?: pulumi.CustomResourceOptions) {
       super(shimFor(kind.kind), name, propsOf(kind, args), opts, "zfs", type);
+      warnAbout(this, kind, args);
     }
   };
+}
+
+/**
+ * Logs the kind's warnings about what the program asks for (kind.ts,
+ * `warnings`) on the resource: the dynamic provider's check has no channel
+ * for them, so the class says them, at every preview and up, once the inputs
+ * they read are known. tools/review.ts lists them in the review.
+ */
+function warnAbout<K extends ResourceKind<any, any>>(resource: pulumi.Resource, kind: K, args: ArgsOf<K>): void {
+  const w = kind.warnings;
+  if (!w) return;
+  const given = args as Record<string, unknown>;
+  pulumi.all(w.from.map((name: string) => pulumi.output(given[name]))).apply((values) => {
+    const inputs = Object.fromEntries(w.from.map((name: string, i: number) => [name, values[i]]));
+    for (const message of w.of(inputs)) pulumi.log.warn(message, resource);
+  });
 }

@@ -1,17 +1,21 @@
-// A summary of `pulumi preview --json` for code review: what would destroy or
-// replace data comes first and loudly, then renames as `old -> new`, then the
-// rest. Pure: it reads the engine's JSON and returns text.
+// A summary of a preview for code review: what would destroy or replace data
+// comes first and loudly, then renames as `old -> new`, then the rest; as
+// text for a terminal or Markdown for a pull request comment. Pure: it reads
+// the engine's preview (`pulumi preview --json`, or the structured events the
+// Automation API streams, turned into the same shape by previewFromEvents)
+// and returns text.
 //
 //   pulumi preview --json -s lab-ovh3 > preview.json
-//   node tools/review.ts preview.json [more previews...]
+//   node tools/review.ts [--markdown] preview.json [more previews...]
 import { readFileSync } from "node:fs";
 import { basename } from "node:path";
+import type { EngineEvent, StepEventStateMetadata } from "@pulumi/pulumi/automation";
 
 export interface PreviewStep {
   op: string;
   urn: string;
-  oldState?: { inputs?: Record<string, unknown>; outputs?: Record<string, unknown> };
-  newState?: { type?: string; inputs?: Record<string, unknown> };
+  oldState?: { type?: string; inputs?: Record<string, unknown>; outputs?: Record<string, unknown> };
+  newState?: { type?: string; inputs?: Record<string, unknown>; outputs?: Record<string, unknown> };
 }
 
 export interface Preview {
@@ -42,11 +46,8 @@ const RENAME_KEYS = ["name", "dataset", "target"] as const;
 /** The engine's marker for a value not known at preview. */
 const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 
-/** The resource's kind as the program names it (Dataset, SyncoidPull, ...). */
+/** The resource's kind as the program names it (Dataset, SyncoidPull, ...): the last part of its type token. */
 function kindOf(step: PreviewStep): string {
-  const inputs = step.newState?.inputs ?? step.oldState?.inputs ?? {};
-  const kind = inputs["kind"] ?? inputs["__kind"];
-  if (typeof kind === "string") return kind;
   const type = step.newState?.type ?? step.urn.split("::")[2] ?? "";
   return type.split(":").pop() ?? type;
 }
@@ -161,14 +162,155 @@ export function render(reviews: readonly Review[]): string {
   return out.join("\n");
 }
 
+/** What one stack's review counts, by section, for the summary line. */
+export function counts(r: Review): [string, number][] {
+  const all: [string, number][] = [
+    ["destroyed or replaced", r.destroys.length],
+    ["errors", r.errors.length],
+    ["renames", r.renames.length],
+    ["creates", r.creates.length],
+    ["adopts", r.adopts.length],
+    ["updates", r.updates.length],
+    ["no longer managed", r.releases.length],
+  ];
+  return all.filter(([, n]) => n > 0);
+}
+
+const summaryOf = (r: Review): string => {
+  const c = counts(r);
+  return c.length === 0 ? "no changes" : c.map(([what, n]) => `${n} ${what}`).join(", ");
+};
+
+/**
+ * The same review as Markdown, for a pull request comment: a summary line
+ * with each stack's counts, data at risk first, then each stack's renames
+ * (`old -> new`) and the rest.
+ */
+export function renderMarkdown(reviews: readonly Review[]): string {
+  const code = (s: string) => `\`${s.replace(/`/g, "'")}\``;
+  const out: string[] = [];
+  out.push(`**zfs-fleet preview**: ${reviews.map((r) => `${code(r.stack)} ${summaryOf(r)}`).join(" · ")}`);
+  out.push("");
+  const destroys = reviews.flatMap((r) => r.destroys.map((d) => `${r.stack}: ${d}`));
+  if (destroys.length > 0) {
+    out.push("> [!CAUTION]");
+    out.push("> **Data would be destroyed or replaced: read these first**");
+    for (const d of destroys) out.push(`> - ${code(d)}`);
+  } else {
+    out.push("No dataset is destroyed or replaced.");
+  }
+  for (const r of reviews) {
+    out.push("");
+    out.push(`### ${r.stack}`);
+    const section = (title: string, items: string[]) => {
+      if (items.length === 0) return;
+      out.push("");
+      out.push(`**${title}**`);
+      out.push("");
+      for (const item of items) out.push(`- ${code(item)}`);
+    };
+    section("errors", r.errors);
+    section("renames (zfs rename, data and identity kept)", r.renames);
+    section("creates (a section, line, grant or share the host already has as wanted is taken over unchanged)", r.creates);
+    section("adopts (taken over unchanged if it exists, created otherwise)", r.adopts);
+    section("updates", r.updates);
+    section("no longer managed (data kept)", r.releases);
+    section("warnings", r.warnings);
+    if (counts(r).length === 0) {
+      out.push("");
+      out.push("no changes");
+    }
+  }
+  return out.join("\n");
+}
+
+/** Steps `pulumi preview --json` lists: a replacement once (as `replace`), no resource that stays the same, no provider. */
+const LISTED = (op: string, urn: string) =>
+  op !== "same" && op !== "create-replacement" && op !== "delete-replaced" && !urn.includes("::pulumi:providers:");
+
+const stateOf = (s: StepEventStateMetadata | undefined) => s && { type: s.type, inputs: s.inputs, outputs: s.outputs };
+
+/** A policy event's message is the policy's description, then what this resource did wrong: the latter. */
+export function violationOf(message: string): string {
+  const [description, ...rest] = message.trim().split("\n");
+  return rest.join(" ").trim() || description.trim();
+}
+
+/**
+ * The preview the engine's structured events describe, in the shape of
+ * `pulumi preview --json` (the steps it lists, the diagnostics, the change
+ * summary); a policy violation is a diagnostic naming its policy.
+ */
+export function previewFromEvents(events: readonly EngineEvent[]): Preview {
+  const preview: Required<Preview> = { steps: [], diagnostics: [], changeSummary: {} };
+  for (const e of events) {
+    const m = e.resourcePreEvent?.metadata;
+    if (m && LISTED(m.op, m.urn)) preview.steps.push({ op: m.op, urn: m.urn, oldState: stateOf(m.old), newState: stateOf(m.new) });
+    const d = e.diagnosticEvent;
+    if (d && (d.severity === "error" || d.severity === "warning") && !d.ephemeral) {
+      preview.diagnostics.push({ severity: d.severity, message: `${d.prefix ?? ""}${d.message}`, urn: d.urn });
+    }
+    const p = e.policyEvent;
+    if (p) {
+      preview.diagnostics.push({
+        severity: p.enforcementLevel === "mandatory" ? "error" : "warning",
+        message: `policy ${p.policyName} (${p.policyPackName}): ${violationOf(p.message)}`,
+        urn: p.resourceUrn,
+      });
+    }
+    if (e.summaryEvent) preview.changeSummary = e.summaryEvent.resourceChanges as Record<string, number>;
+  }
+  return preview;
+}
+
+const shown = (v: unknown) => (v === undefined ? "(none)" : v === UNKNOWN ? "(known after the update)" : JSON.stringify(v));
+
+/**
+ * How what a preview shows now differs from the reviewed one, one line per
+ * difference in the operators' words; none when they would do the same.
+ * Steps are matched by URN; a step's op and each of its new inputs compare
+ * (`__provider` aside).
+ */
+export function planDifferences(reviewed: Preview, now: Preview): string[] {
+  const byUrn = (p: Preview) => new Map((p.steps ?? []).map((s) => [s.urn, s]));
+  const [before, after] = [byUrn(reviewed), byUrn(now)];
+  const out: string[] = [];
+  for (const urn of [...new Set([...before.keys(), ...after.keys()])].sort()) {
+    const [a, b] = [before.get(urn), after.get(urn)];
+    const what = `${kindOf((b ?? a)!)} ${nameOf((b ?? a)!)}`;
+    if (!a) {
+      const olds = b!.oldState?.inputs ?? {};
+      const news = b!.newState?.inputs ?? {};
+      const changed = b!.oldState && b!.newState ? changedKeys(b!).map((k) => `${k} ${shown(olds[k])} -> ${shown(news[k])}`) : [];
+      out.push(`${what}: ${b!.op}, which the review did not show${changed.length > 0 ? ` (${changed.join("; ")})` : ""}`);
+      continue;
+    }
+    if (!b) {
+      out.push(`${what}: the review showed ${a.op}, which would no longer happen`);
+      continue;
+    }
+    if (a.op !== b.op) out.push(`${what}: ${b.op} now, ${a.op} in the review`);
+    const [olds, news] = [a.newState?.inputs ?? {}, b.newState?.inputs ?? {}];
+    for (const key of [...new Set([...Object.keys(olds), ...Object.keys(news)])].sort()) {
+      // The provider's serialized code is no change of what a step does (each
+      // kind's diff ignores it, and the engine's plans leave `_` keys out).
+      if (key === "__provider" || JSON.stringify(olds[key]) === JSON.stringify(news[key])) continue;
+      out.push(`${what}: ${key} ${shown(news[key])} now, ${shown(olds[key])} in the review`);
+    }
+  }
+  return out;
+}
+
 // Run as a command (Node runs this file as an ES module: no require.main).
 if (process.argv[1]?.endsWith("tools/review.ts")) {
-  const files = process.argv.slice(2);
+  const args = process.argv.slice(2);
+  const markdown = args.includes("--markdown");
+  const files = args.filter((a) => a !== "--markdown");
   if (files.length === 0) {
-    console.error("usage: node tools/review.ts PREVIEW.json [...]   (from `pulumi preview --json`)");
+    console.error("usage: node tools/review.ts [--markdown] PREVIEW.json [...]   (from `pulumi preview --json` or fleet.ts --json-dir)");
     process.exit(2);
   }
   const reviews = files.map((f) => review(basename(f, ".json"), JSON.parse(readFileSync(f, "utf8")) as Preview));
-  console.log(render(reviews));
+  console.log(markdown ? renderMarkdown(reviews) : render(reviews));
   process.exit(reviews.some((r) => r.destroys.length > 0 || r.errors.length > 0) ? 1 : 0);
 }

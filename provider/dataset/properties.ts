@@ -1,14 +1,29 @@
 // The properties a Dataset may manage, as data (after OpenZFS's zfs_prop.c),
 // and how the program's values compare with what `zfs get -p` reports. Pure:
 // check rejects bad values with these before any remote command could run.
+import { LIMITS, own, shown } from "../names";
 
 const onOff = ["on", "off"] as const;
-const SIZE = /^(none|\d+(\.\d+)?[KMGTPE]?B?|\d+)$/i;
-const POW2 = (min: number, max: number) => (v: string) => {
-  const m = v.match(/^(\d+)([KM]?)$/i);
-  if (!m) return false;
-  const n = Number(m[1]) * (m[2].toUpperCase() === "K" ? 1024 : m[2].toUpperCase() === "M" ? 1 << 20 : 1);
-  return n >= min && n <= max && (n & (n - 1)) === 0;
+const SUFFIX = "KMGTPE";
+
+/**
+ * Bytes of a size as zfs reads it (`10G`, `1.5T`, `512`), or undefined when
+ * it is not one; exact (BigInt), since 16E is past what a double holds.
+ */
+export function sizeBytes(value: string): bigint | undefined {
+  const m = value.match(/^(\d{1,20})(?:\.(\d{1,20}))?([KMGTPE]?)B?$/i);
+  if (!m) return undefined;
+  const unit = 1024n ** BigInt(m[3] ? SUFFIX.indexOf(m[3].toUpperCase()) + 1 : 0);
+  const frac = m[2] ?? "";
+  const scale = 10n ** BigInt(frac.length);
+  return (BigInt(m[1]) * scale + BigInt(frac || "0")) * unit / scale;
+}
+
+/** A size below ZFS's 64-bit bound (so at most 16E less one byte), or none. */
+const SIZE = (v: string) => v.toLowerCase() === "none" || (sizeBytes(v) ?? LIMITS.sizeBytes) < LIMITS.sizeBytes;
+const POW2 = ([min, max]: readonly [number, number]) => (v: string) => {
+  const n = sizeBytes(v);
+  return n !== undefined && n >= BigInt(min) && n <= BigInt(max) && (n & (n - 1n)) === 0n;
 };
 
 type Rule = readonly string[] | RegExp | ((value: string) => boolean);
@@ -30,12 +45,12 @@ export const NATIVE_PROPERTIES: Record<string, { rule: Rule; hint: string }> = {
   checksum: { rule: ["on", "off", "fletcher2", "fletcher4", "sha256", "sha512", "skein", "edonr", "blake3", "noparity"], hint: "on, off or a checksum algorithm" },
   dedup: { rule: /^(on|off|verify|sha256(,verify)?|sha512(,verify)?|skein(,verify)?|edonr,verify|blake3(,verify)?)$/, hint: "on, off, verify or an algorithm" },
   copies: { rule: ["1", "2", "3"], hint: "1, 2 or 3" },
-  recordsize: { rule: POW2(512, 16 << 20), hint: "a power of two from 512 to 16M (e.g. 128K)" },
-  quota: { rule: SIZE, hint: "a size (e.g. 10G) or none" },
-  refquota: { rule: SIZE, hint: "a size (e.g. 10G) or none" },
-  reservation: { rule: SIZE, hint: "a size (e.g. 10G) or none" },
+  recordsize: { rule: POW2(LIMITS.recordsize), hint: "a power of two from 512 to 16M (e.g. 128K)" },
+  quota: { rule: SIZE, hint: "a size below 16E (e.g. 10G) or none" },
+  refquota: { rule: SIZE, hint: "a size below 16E (e.g. 10G) or none" },
+  reservation: { rule: SIZE, hint: "a size below 16E (e.g. 10G) or none" },
   // `auto` is for volumes, and reads back as a number that could never match.
-  refreservation: { rule: SIZE, hint: "a size (e.g. 10G) or none" },
+  refreservation: { rule: SIZE, hint: "a size below 16E (e.g. 10G) or none" },
   mountpoint: { rule: /^(none|legacy|\/[A-Za-z0-9_.:@+\/-]*)$/, hint: "an absolute path, none or legacy" },
   snapdir: { rule: ["hidden", "visible"], hint: "hidden or visible" },
   xattr: { rule: ["on", "off", "sa", "dir"], hint: "on, off, sa or dir" },
@@ -48,8 +63,10 @@ export const NATIVE_PROPERTIES: Record<string, { rule: Rule; hint: string }> = {
   sync: { rule: ["standard", "always", "disabled"], hint: "standard, always or disabled" },
   dnodesize: { rule: ["legacy", "auto", "1k", "2k", "4k", "8k", "16k"], hint: "legacy, auto or 1k..16k" },
   redundant_metadata: { rule: ["all", "most", "some", "none"], hint: "all, most, some or none" },
-  special_small_blocks: { rule: /^(0|\d+[KM]?)$/i, hint: "0 or a block size" },
-  sharesmb: { rule: /^(on|off|[A-Za-z0-9_=,.@:\/-]+)$/, hint: "on, off or SMB options" },
+  special_small_blocks: { rule: (v) => v === "0" || POW2(LIMITS.specialSmallBlocks)(v), hint: "0 or a power of two from 512 to 1M" },
+  // Only off (to stop inheriting a share): SMB sharing has no resource to check
+  // who may connect, as NfsShare does for NFS, so a Dataset cannot turn it on.
+  sharesmb: { rule: ["off"], hint: "off: sharing over SMB is not managed here (no resource checks its clients); share over NFS with NfsShare" },
 };
 
 /** Properties another resource owns, or that cannot be set at all. */
@@ -74,7 +91,6 @@ const NOT_HERE: Record<string, string> = {
 
 /** Properties `zfs get -p` reports in bytes, and `none` as 0. */
 const SIZE_PROPERTIES = new Set(["quota", "refquota", "reservation", "refreservation", "recordsize", "special_small_blocks"]);
-const SUFFIX = "KMGTPE";
 
 /** Old spellings ZFS accepts and reports under their current name. */
 const ALIASES: Record<string, Record<string, string>> = {
@@ -89,16 +105,10 @@ const ALIASES: Record<string, Record<string, string>> = {
 export function canonicalValue(key: string, value: string): string {
   if (SIZE_PROPERTIES.has(key)) {
     if (value.toLowerCase() === "none") return "0";
-    const m = value.match(/^(\d+(?:\.\d+)?)([KMGTPE]?)B?$/i);
-    if (m) {
-      const exp = m[2] ? SUFFIX.indexOf(m[2].toUpperCase()) + 1 : 0;
-      // Whole numbers exactly (1E is 2^60, past a double's 2^53); ZFS reads a fraction as a double too.
-      if (!m[1].includes(".")) return String(BigInt(m[1]) * 1024n ** BigInt(exp));
-      return String(Math.round(Number(m[1]) * 1024 ** exp));
-    }
-    return value;
+    return sizeBytes(value)?.toString() ?? value;
   }
-  return (Object.hasOwn(ALIASES, key) && Object.hasOwn(ALIASES[key], value) ? ALIASES[key][value] : undefined) ?? value;
+  const aliases = own(ALIASES, key);
+  return (aliases && own(aliases, value)) ?? value;
 }
 
 /** True when the program's value and the host's value mean the same setting. */
@@ -117,12 +127,13 @@ export function propertyProblem(key: string, value: unknown): string | undefined
     if (value.length > 8191) return "has a value longer than 8191 characters";
     return undefined;
   }
-  if (Object.hasOwn(NOT_HERE, key)) return NOT_HERE[key];
-  const prop = Object.hasOwn(NATIVE_PROPERTIES, key) ? NATIVE_PROPERTIES[key] : undefined;
+  const elsewhere = own(NOT_HERE, key);
+  if (elsewhere) return elsewhere;
+  const prop = own(NATIVE_PROPERTIES, key);
   if (!prop) return "is not a ZFS property this resource manages (user properties need a ':' as in syncoid:sync)";
   const { rule, hint } = prop;
   const ok = Array.isArray(rule) ? rule.includes(value) : rule instanceof RegExp ? rule.test(value) : (rule as (v: string) => boolean)(value);
-  return ok ? undefined : `cannot be "${value}": expected ${hint}`;
+  return ok ? undefined : `cannot be ${shown(value)}: expected ${hint}`;
 }
 
 /** True when two sets of managed properties mean the same settings (`10G` is the host's `10737418240`). */

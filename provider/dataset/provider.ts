@@ -2,6 +2,7 @@
 // the dataset's whole life, renames included: a new name in the same pool is
 // an update (`zfs rename`), never a replacement. check and diff are pure.
 import type * as pulumi from "@pulumi/pulumi";
+import { settings } from "../config";
 import { hasUnknown, isUnknown } from "../kind";
 import { poolOf } from "../names";
 import { waitForSyncoid } from "../syncoid/provider";
@@ -11,8 +12,8 @@ import { type DatasetFacts, type PoolFacts, findByGuid, invalidate, poolFacts } 
 import { sameValue } from "./properties";
 import { type CheckedDatasetInputs, type DatasetInputs, type DatasetOutputs, datasetKind } from "./schema";
 
-/** How long a rename waits for its target name to be freed by another rename (a swap). */
-const SWAP_WAIT_MS = Number(process.env.ZFSFLEET_SWAP_WAIT_MS ?? 120_000);
+/** How long a rename waits for its target name to be freed by another rename (a swap): ZFSFLEET_SWAP_WAIT_MS. */
+const swapWaitMs = () => settings().swapWaitMs;
 
 export async function check(_olds: unknown, news: Record<string, unknown>): Promise<pulumi.dynamic.CheckResult> {
   return datasetKind.check(news, knownHosts());
@@ -161,12 +162,12 @@ const parentOf = (name: string): string => name.slice(0, name.lastIndexOf("/"));
 
 /**
  * Polls the pool (re-read every 2 s) until `ready` answers, or fails with
- * `timeout()` after SWAP_WAIT_MS. For steps of one update the engine may run
+ * `timeout()` after ZFSFLEET_SWAP_WAIT_MS. For steps of one update the engine may run
  * in either order: a rename into a name another rename frees, into a parent
  * another Dataset creates or moves.
  */
 async function waitFor<T>(host: string, pool: string, ready: (f: PoolFacts) => T | undefined, timeout: (f: PoolFacts) => Error): Promise<T> {
-  const deadline = Date.now() + SWAP_WAIT_MS;
+  const deadline = Date.now() + swapWaitMs();
   for (;;) {
     const facts = await poolFacts(host, pool);
     const answer = ready(facts);
@@ -203,12 +204,12 @@ async function renameTo(host: string, guid: string, news: CheckedDatasetInputs):
       if (occupant) {
         return new Error(
           `${host}: cannot rename ${self?.name} to ${news.name}: another dataset (guid ${occupant.guid}) still holds that name ` +
-            `after ${SWAP_WAIT_MS / 1000} s. If the program renames it away in the same update (a swap), ` +
+            `after ${swapWaitMs() / 1000} s. If the program renames it away in the same update (a swap), ` +
             `that rename must not wait for this one: give this Dataset dependsOn the Dataset that moves ${news.name} away.`,
         );
       }
       return new Error(
-        `${host}: cannot rename ${self?.name} to ${news.name}: its new parent ${parent} does not exist after ${SWAP_WAIT_MS / 1000} s. ` +
+        `${host}: cannot rename ${self?.name} to ${news.name}: its new parent ${parent} does not exist after ${swapWaitMs() / 1000} s. ` +
           `Create it as a Dataset this one dependsOn, or set createParents: true.`,
       );
     },

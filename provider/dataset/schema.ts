@@ -2,7 +2,7 @@
 // check, diff and docs/resources/dataset.md's table all come from here.
 import { z } from "zod";
 import { type ArgsOf, type CheckedInputsOf, type InputsOf, type OutputsOf, defineKind, hostInput, isUnknown } from "../kind";
-import { datasetNameProblem, named } from "../names";
+import { datasetNameProblem, escaped, named } from "../names";
 import { propertyProblem, sameProperties } from "./properties";
 
 export const ON_DELETE = ["retain", "renameAside", "destroy"] as const;
@@ -47,7 +47,7 @@ export const datasetKind = defineKind({
     p.check("name", d.name, (n) => named(n, datasetNameProblem(n)));
     p.entries("properties", d.properties, (key, value) => {
       const problem = propertyProblem(key, value);
-      return problem && `${key} ${problem}`;
+      return problem && `${escaped(key)} ${problem}`;
     });
     if (d.destroyRecursive === true && !isUnknown(d.onDelete) && d.onDelete !== "destroy") {
       p.add("destroyRecursive", 'only applies with onDelete: "destroy"');

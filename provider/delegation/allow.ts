@@ -1,7 +1,7 @@
 // `zfs allow` as data: the permission names OpenZFS knows, the output of
 // `zfs allow <dataset>` parsed, and the grants and revocations that take a
 // dataset from what it has to what the program wants. Pure.
-import { unixNameProblem } from "../names";
+import { own, shown, unixNameProblem } from "../names";
 import { sh, type ShellCommand } from "../transport/sh";
 
 /** Subcommands and other permissions (zfs-allow(8), OpenZFS 2.1). */
@@ -26,15 +26,46 @@ const PROPERTIES = [
 
 export const PERMISSIONS: ReadonlySet<string> = new Set([...SUBCOMMANDS, ...OTHER, ...PROPERTIES]);
 
-/** Permissions Linux cannot delegate: the kernel lets only root mount, so these do nothing for a user. */
-export const NOT_ON_LINUX: Record<string, string> = {
-  mount: "Linux lets only root mount file systems, so a delegated mount has no effect",
-  unmount: "Linux lets only root unmount file systems (and unmount is not a zfs allow permission either)",
-  mountpoint: "setting mountpoint remounts the dataset, which only root may do on Linux",
-  canmount: "canmount changes mounting, which only root may do on Linux",
-  rename: "rename unmounts and remounts the dataset, which only root may do on Linux",
-  share: "sharing (NFS/SMB) is done by root on Linux; manage it with the NfsShare resource",
+/**
+ * Permissions a Delegation refuses, and why: each lets the grantee do what
+ * this program's other resources check, past those checks.
+ */
+export const REFUSED: Readonly<Record<string, string>> = {
+  sharenfs: "lets the grantee share datasets over NFS to any client, past NfsShare's checks (and the provider's re-export of the host's shares then publishes them); share with an NfsShare",
+  sharesmb: "lets the grantee share datasets over SMB to any client; nothing in this program checks SMB clients",
+  share: "lets the grantee publish what sharenfs and sharesmb say (on Linux only root can, and sharing is NfsShare's job)",
+  mountpoint: "lets the grantee choose where root mounts the dataset at the next boot or import (over /etc, say); set mountpoint with a Dataset",
+  unmount: "is not a zfs allow permission: mount covers mounting and unmounting",
 };
+
+/**
+ * Permissions Linux honours only in part for a user: accepted, with a warning
+ * that says what they do and do not allow there (on Linux only root mounts).
+ */
+export const ON_LINUX: Readonly<Record<string, string>> = {
+  mount:
+    "on Linux the grantee cannot mount or unmount (only root can); OpenZFS still requires mount granted with create, receive, " +
+    "destroy, snapshot, rollback and clone, so grant it with those, and receive with -u (syncoid --recvoptions=u) or into a target that is not mounted",
+  canmount: "the grantee may change canmount, but on Linux only root mounts: it takes effect when root next mounts the dataset (at boot or import)",
+  rename:
+    "on Linux the grantee can rename only a dataset that is not mounted (a mounted one is unmounted and remounted, which only root can do); " +
+    "it also needs create and mount on the new parent",
+};
+
+/** What a permission needs granted with it (zfs-allow(8): "must also have the ... ability"). */
+export const NEEDS: Readonly<Record<string, readonly string[]>> = {
+  clone: ["create", "mount"],
+  create: ["mount"],
+  destroy: ["mount"],
+  promote: ["mount"],
+  receive: ["create", "mount"],
+  rename: ["create", "mount"],
+  rollback: ["mount"],
+  snapshot: ["mount"],
+};
+
+/** Permissions that are a lot to give to every user of a host. */
+export const POWERFUL: readonly string[] = ["allow", "destroy", "receive", "create", "rename", "promote", "rollback", "clone"];
 
 const SET_NAME = /^@[a-z0-9_.:-]{1,63}$/i;
 
@@ -42,14 +73,45 @@ const SET_NAME = /^@[a-z0-9_.:-]{1,63}$/i;
 export function permissionProblem(perm: string): string | undefined {
   if (typeof perm !== "string" || perm === "") return "must be a non-empty permission name";
   if (perm.startsWith("@")) {
-    return SET_NAME.test(perm) ? undefined : `"${perm}" is not a permission set name (@ then letters, digits, _ . : -, at most 64 characters)`;
+    return SET_NAME.test(perm) ? undefined : `${shown(perm)} is not a permission set name (@ then letters, digits, _ . : -, at most 64 characters)`;
   }
-  if (Object.hasOwn(NOT_ON_LINUX, perm)) return `"${perm}" cannot be delegated on Linux: ${NOT_ON_LINUX[perm]}`;
+  const refused = own(REFUSED, perm);
+  if (refused) return `${shown(perm)} is refused: it ${refused}`;
   if (!PERMISSIONS.has(perm)) {
     const hint = perm.includes(",") ? " (give one permission per list entry)" : "";
-    return `"${perm}" is not an OpenZFS permission name${hint}; see zfs-allow(8), e.g. hold, send, snapshot, destroy, userprop`;
+    return `${shown(perm)} is not an OpenZFS permission name${hint}; see zfs-allow(8), e.g. hold, send, snapshot, destroy, userprop`;
   }
   return undefined;
+}
+
+/**
+ * What a reviewer should know about a grant that is allowed: what Linux does
+ * not honour, a permission whose companions are missing, a permission set
+ * defined on the host, powerful permissions for everyone. Pure.
+ */
+export function grantWarnings(who: Who, permissions: readonly string[], dataset: string): string[] {
+  const on = `${whoLabel(who)} on ${dataset}`;
+  const valid = permissions.filter((p) => typeof p === "string" && permissionProblem(p) === undefined);
+  const out: string[] = [];
+  for (const p of valid) {
+    const note = own(ON_LINUX, p);
+    if (note) out.push(`Delegation of ${shown(p)} to ${on}: ${note}`);
+  }
+  const sets = valid.filter((p) => p.startsWith("@"));
+  for (const s of sets) out.push(`Delegation of ${s} to ${on}: what a permission set grants is defined on the host (zfs allow -s), not in this program; review it there`);
+  if (sets.length === 0) {
+    for (const p of valid) {
+      const lacking = (own(NEEDS, p) ?? []).filter((n) => !valid.includes(n));
+      if (lacking.length) {
+        out.push(`Delegation of ${p} to ${on}: zfs-allow(8) requires ${(own(NEEDS, p) ?? []).join(" and ")} with it, and this grant lacks ${lacking.join(", ")}: the grantee's zfs ${p} fails (permission denied) unless another grant gives it`);
+      }
+    }
+  }
+  if (who.kind === "everyone") {
+    const strong = valid.filter((p) => POWERFUL.includes(p));
+    if (strong.length) out.push(`Delegation to everyone on ${dataset}: every user of the host may ${strong.join(", ")} there`);
+  }
+  return out;
 }
 
 export type WhoKind = "user" | "group" | "everyone";
@@ -63,7 +125,7 @@ export interface Who {
 export function whoProblem(who: Who): string | undefined {
   if (who.kind === "everyone") return who.name === undefined ? undefined : "everyone takes no name";
   const problem = unixNameProblem(who.name, who.kind);
-  return problem && `${who.kind} name ${JSON.stringify(who.name)} ${problem}`;
+  return problem && `${who.kind} name ${shown(who.name)} ${problem}`;
 }
 
 export const whoLabel = (who: Who): string => (who.kind === "everyone" ? "everyone" : `${who.kind} ${who.name}`);
@@ -88,6 +150,14 @@ export interface AllowBlock {
 
 const HEADER = /^---- Permissions on (\S+) -*$/;
 
+const SECTIONS = {
+  "Permission sets:": "sets",
+  "Create time permissions:": "create",
+  "Local permissions:": "local",
+  "Descendent permissions:": "descendent",
+  "Local+Descendent permissions:": "both",
+} as const;
+
 /**
  * Parses `zfs allow <dataset>`, keeping only the block about `dataset`
  * (asking about a child also prints the blocks of its parents).
@@ -107,15 +177,7 @@ export function parseAllow(output: string, dataset: string): AllowBlock {
     }
     if (!inOurs) continue;
     if (!line.startsWith("\t") && !line.startsWith(" ")) {
-      section = (
-        {
-          "Permission sets:": "sets",
-          "Create time permissions:": "create",
-          "Local permissions:": "local",
-          "Descendent permissions:": "descendent",
-          "Local+Descendent permissions:": "both",
-        } as const
-      )[line.trim()];
+      section = own(SECTIONS, line.trim());
       if (!section) throw new Error(`unexpected line in zfs allow output: ${JSON.stringify(line)}`);
       continue;
     }

@@ -3,7 +3,7 @@
 import { z } from "zod";
 import { type ArgsOf, type CheckedInputsOf, type InputsOf, type OutputsOf, defineKind, hasUnknown, hostInput, isUnknown } from "../kind";
 import { datasetNameProblem, named } from "../names";
-import { type Grants, SCOPES, type Who, permissionProblem, whoLabel, whoProblem } from "./allow";
+import { type Grants, SCOPES, type Who, grantWarnings, permissionProblem, whoLabel, whoProblem } from "./allow";
 
 const who = z.object({ user: z.string().optional(), group: z.string().optional(), everyone: z.boolean().optional() }).strict();
 
@@ -24,7 +24,11 @@ export const delegationKind = defineKind({
     permissions: z
       .array(z.string())
       .min(1, "give at least one permission (removing the resource revokes them all)")
-      .meta({ description: "OpenZFS permission names or `@set` names, one per entry, at least one" }),
+      .meta({
+        description:
+          "OpenZFS permission names or `@set` names, one per entry, at least one; `sharenfs`, `sharesmb`, `share`, `mountpoint` are refused, " +
+          "`mount`, `canmount`, `rename` accepted with a warning (Linux lets only root mount)",
+      }),
     scope: z.enum(SCOPES).default("both").meta({ description: "`local` (`-l`), `descendent` (`-d`) or `both` (neither flag, printed as Local+Descendent)" }),
   }),
   outputs: z.object({
@@ -41,6 +45,11 @@ export const delegationKind = defineKind({
     }
     p.each("permissions", d.permissions, permissionProblem);
     p.unique("permissions", d.permissions);
+  },
+  warnings: {
+    from: ["dataset", "who", "permissions"],
+    of: ({ dataset, who, permissions }) =>
+      who && permissions && typeof dataset === "string" && Array.isArray(permissions) ? grantWarnings(whoOf(who), permissions, dataset) : [],
   },
   normalize: (d) => (isUnknown(d.permissions) ? {} : { permissions: [...d.permissions].sort() }),
   same: {

@@ -21,7 +21,10 @@ export const nfsShareKind = defineKind({
         "exports(5) options: `no_root_squash`, `root_squash`, `all_squash`, `crossmnt`, `nohide`, `sync`, `async`, `no_subtree_check`, " +
         "`secure`, `insecure`, `sec=sys[:krb5...]`, `anonuid=N`, `anongid=N`, `fsid=...`",
     }),
-    allowEveryone: z.boolean().default(false).meta({ description: "with no clients, export to every host (`sharenfs=on`); refused unless set" }),
+    allowEveryone: z.boolean().default(false).meta({
+      description:
+        "with no clients, export to every host (`sharenfs=on`); also needed for a client network wider than /16 (`10.0.0.0/8`, `0.0.0.0/0`); both refused unless set",
+    }),
   }),
   outputs: z.object({
     datasetGuid: z.string().meta({ description: "guid of the shared dataset (follows renames)" }),
@@ -34,7 +37,8 @@ export const nfsShareKind = defineKind({
   rules(d, p) {
     p.check("dataset", d.dataset, (name) => named(name, datasetNameProblem(name, { poolRoot: true })));
     if (!isUnknown(d.clients)) {
-      d.clients.forEach((c, i) => p.check(`clients[${i}].address`, c.address, addressProblem));
+      const everyone = isUnknown(d.allowEveryone) || d.allowEveryone === true;
+      d.clients.forEach((c, i) => p.check(`clients[${i}].address`, c.address, (a) => addressProblem(a, everyone)));
       p.unique(
         "clients",
         d.clients.map((c) => c.address),
@@ -47,6 +51,15 @@ export const nfsShareKind = defineKind({
         "no clients: the share would be exported to every host (sharenfs=on). List the clients, or set allowEveryone: true if that is what you mean",
       );
     }
+  },
+  warnings: {
+    from: ["dataset", "clients", "allowEveryone"],
+    of: ({ dataset, clients = [], allowEveryone }) => {
+      if (allowEveryone !== true || !Array.isArray(clients)) return [];
+      const wide = clients.filter((c) => typeof c?.address === "string" && addressProblem(c.address) !== undefined && addressProblem(c.address, true) === undefined);
+      if (clients.length === 0) return [`NfsShare of ${dataset}: exported to every host (allowEveryone, sharenfs=on)`];
+      return wide.map((c) => `NfsShare of ${dataset}: exported to ${c.address}, every host or nearly (allowEveryone)`);
+    },
   },
   same: {
     clients: (a = [], b = []) => sameList(clientsKey(a), clientsKey(b)),

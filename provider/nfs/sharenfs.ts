@@ -3,7 +3,7 @@
 // `rw=@10.0.0.2/32,ro=@10.0.0.0/28,no_root_squash`; and the exports that
 // OpenZFS writes (/etc/exports.d/zfs.exports) and that the server serves
 // (`exportfs -v`), parsed. Pure.
-import { isDnsName } from "../names";
+import { LIMITS, isDnsName, own, shown } from "../names";
 
 export const ACCESS = ["rw", "ro"] as const;
 export type Access = (typeof ACCESS)[number];
@@ -27,28 +27,42 @@ const IPV4 = new RegExp(`^${OCTET}(\\.${OCTET}){3}$`);
 
 const ipToInt = (ip: string) => ip.split(".").reduce((n, o) => n * 256 + Number(o), 0);
 
-/** Why `address` is not a client sharenfs can name, or undefined. */
-export function addressProblem(address: string): string | undefined {
+/**
+ * The widest client network a share may name without `allowEveryone`: a /16
+ * (65,536 addresses) is the largest site network an operator plausibly means;
+ * anything wider (10.0.0.0/8, 0.0.0.0/1, 0.0.0.0/0) covers every host or
+ * nearly, which is sharing with everyone by another name.
+ */
+export const BROADEST_PREFIX = 16;
+
+/** Why `address` is not a client sharenfs can name, or undefined; a network wider than /16 needs `allowEveryone`. */
+export function addressProblem(address: string, allowEveryone = false): string | undefined {
   if (typeof address !== "string" || address === "") return "must be an IPv4 address, a CIDR network or a host name";
   if (address === "*" || address === "on") return "\"*\" means every host; leave clients empty and set allowEveryone: true to mean it";
-  if (address.includes(":")) return `"${address}": IPv6 cannot be written in sharenfs (':' separates hosts there); use IPv4 or a host name`;
+  if (address.includes(":")) return `${shown(address)}: IPv6 cannot be written in sharenfs (':' separates hosts there); use IPv4 or a host name`;
   const cidr = address.match(/^([^/]+)\/(\d{1,2})$/);
   if (cidr) {
-    if (!IPV4.test(cidr[1])) return `"${address}" is not a CIDR network (IPv4 address / prefix length)`;
+    if (!IPV4.test(cidr[1])) return `${shown(address)} is not a CIDR network (IPv4 address / prefix length)`;
     const bits = Number(cidr[2]);
-    if (bits > 32) return `"${address}": a prefix length is at most 32`;
+    if (bits > 32) return `${shown(address)}: a prefix length is at most 32`;
     const hostBits = 32 - bits;
     const ip = ipToInt(cidr[1]);
     const network = Math.floor(ip / 2 ** hostBits) * 2 ** hostBits;
     if (ip !== network) {
       const n = [24, 16, 8, 0].map((s) => (Math.floor(network / 2 ** s) % 256).toString()).join(".");
-      return `"${address}" has host bits set; did you mean ${n}/${bits}?`;
+      return `${shown(address)} has host bits set; did you mean ${n}/${bits}?`;
+    }
+    if (bits < BROADEST_PREFIX && !allowEveryone) {
+      return (
+        `${shown(address)} covers ${2 ** hostBits} addresses: every host or nearly (a network wider than /${BROADEST_PREFIX} is sharing with everyone by another name); ` +
+        `set allowEveryone: true if that is what you mean`
+      );
     }
     return undefined;
   }
-  if (/^[\d.]+$/.test(address)) return IPV4.test(address) ? undefined : `"${address}" is not a valid IPv4 address`;
+  if (/^[\d.]+$/.test(address)) return IPV4.test(address) ? undefined : `${shown(address)} is not a valid IPv4 address`;
   if (!isDnsName(address)) {
-    return `"${address}" is not an IPv4 address, a CIDR network or a host name (letters, digits, - and .)`;
+    return `${shown(address)} is not an IPv4 address, a CIDR network or a host name (letters, digits, - and .)`;
   }
   return undefined;
 }
@@ -81,22 +95,26 @@ const OPTIONS: Record<string, RegExp | null> = {
   fsid: /^(\d{1,10}|root|[0-9a-f]{8}(-?[0-9a-f]{4}){3}-?[0-9a-f]{12})$/i,
 };
 
+/** Options whose value is a number, bounded as a uid, gid or fsid (32 bits). */
+const NUMBERED = new Set(["anonuid", "anongid", "fsid"]);
+
 /** Why `option` cannot be an export option, or undefined. */
 export function optionProblem(option: string): string | undefined {
   if (typeof option !== "string" || option === "") return "must be a non-empty export option";
   if (/[\s,()"'\\;#&|$`<>*]/.test(option)) {
-    return `"${option}" contains a character that would inject another option or host (one option per entry, no , ( ) * spaces or quotes)`;
+    return `${shown(option)} contains a character that would inject another option or host (one option per entry, no , ( ) * spaces or quotes)`;
   }
   const [name, ...rest] = option.split("=");
   const value = rest.length ? rest.join("=") : undefined;
-  if (name === "rw" || name === "ro") return `"${option}": give access per client (clients: [{address, access: "${name}"}]), not as an option`;
-  if (name === "on" || name === "off") return `"${option}" is a whole sharenfs value, not an option`;
-  if (!Object.hasOwn(OPTIONS, name)) {
-    return `"${name}" is not an export option this resource knows (e.g. no_root_squash, crossmnt, no_subtree_check, sync, sec=sys, anonuid=N)`;
+  if (name === "rw" || name === "ro") return `${shown(option)}: give access per client (clients: [{address, access: "${name}"}]), not as an option`;
+  if (name === "on" || name === "off") return `${shown(option)} is a whole sharenfs value, not an option`;
+  const rule = own(OPTIONS, name);
+  if (rule === undefined) {
+    return `${shown(name)} is not an export option this resource knows (e.g. no_root_squash, crossmnt, no_subtree_check, sync, sec=sys, anonuid=N)`;
   }
-  const rule = OPTIONS[name];
-  if (rule === null && value !== undefined) return `"${name}" takes no value`;
-  if (rule !== null && (value === undefined || !rule.test(value))) return `"${option}": ${name} needs a value like ${name === "sec" ? "sys or krb5p" : name === "fsid" ? "a number, root or a UUID" : "a number"}`;
+  if (rule === null && value !== undefined) return `${shown(name)} takes no value`;
+  if (rule !== null && (value === undefined || !rule.test(value))) return `${shown(option)}: ${name} needs a value like ${name === "sec" ? "sys or krb5p" : name === "fsid" ? "a number, root or a UUID" : "a number"}`;
+  if (NUMBERED.has(name) && /^\d+$/.test(value!) && Number(value) > LIMITS.id32) return `${shown(option)}: ${name} is at most ${LIMITS.id32} (32 bits)`;
   return undefined;
 }
 

@@ -15,10 +15,15 @@
 // - The new content goes to a temporary file in the same directory, is
 //   checked against its checksum (a cut connection delivers less), validated
 //   (for sanoid.conf by sanoid itself), fsynced and renamed over the file:
-//   the file is always either the old or the new version. The previous
-//   version stays as <file>.zfs-fleet.bak. A new file is root:root 0644; an
-//   existing one keeps its owner and mode.
+//   the file is always either the old or the new version. The file's
+//   checksum is compared again right before the rename, so the swap covers
+//   exactly what was validated. The previous version stays as
+//   <file>.zfs-fleet.bak. A new file is root:root 0644; an existing one keeps
+//   its owner and mode.
+// - A file that is a symbolic link (or not a regular file), or a directory
+//   reached through one, is refused by the read and the write: never followed.
 import { createHash } from "node:crypto";
+import { settings } from "../config";
 import { RemoteCommandError, run, sh } from "../transport";
 
 export type Validator = "none" | "sanoid";
@@ -47,28 +52,59 @@ export interface EditResult {
 export const sha256 = (text: string): string => createHash("sha256").update(text, "utf8").digest("hex");
 const ABSENT = "absent";
 
-// Exit codes of the write script.
+// Exit codes of the scripts.
 const CONFLICT = 74;
 const LOCK_TIMEOUT = 75;
 const INCOMPLETE = 76;
 const INVALID = 77;
+const NOT_A_FILE = 78;
+
+/**
+ * Both scripts refuse, and never follow, a file that is a symbolic link or
+ * not a regular file, and a directory reached through a symbolic link: the
+ * provider runs as root, and a link would send its read into the state or
+ * its write (with the link target's owner and mode) anywhere on the host.
+ * The check is made right before each use, under the lock for writes, and
+ * the file is read with O_NOFOLLOW (`dd iflag=nofollow`); the owner and mode
+ * copied to the new file are the file's own (stat, not following), and the
+ * backup link and the rename never follow a link either (`-T`).
+ */
+const REFUSE_LINKS = `refuse() { echo "$1" >&2; exit ${NOT_A_FILE}; }
+plain_dir() { [ "$(realpath -e -- "$1")" = "$1" ] || refuse "$1 is a symbolic link or goes through one; refusing to use it"; }
+plain_file() { if [ -L "$1" ] || { [ -e "$1" ] && [ ! -f "$1" ]; }; then refuse "$1 is a symbolic link or not a regular file; refusing to follow or replace it"; fi; }`;
 
 /** Reads the file: prints it, or exits 3 when it does not exist. */
-const READ_SCRIPT = 'if [ -e "$1" ]; then exec cat -- "$1"; else exit 3; fi';
+export const READ_SCRIPT = `${REFUSE_LINKS}
+f=$1 dir=$(dirname -- "$1")
+[ -d "$dir" ] || exit 3
+plain_dir "$dir"
+plain_file "$f"
+if [ -e "$f" ]; then exec dd if="$f" iflag=nofollow bs=65536 status=none; else exit 3; fi`;
 
 /**
  * Replaces "$1" with stdin if "$1" still has checksum "$2" (or is absent
  * and "$2" is "absent") and stdin has checksum "$3", after validating it
- * with "$4"; all under flock on the directory's lock file.
+ * with "$4"; all under flock on the directory's lock file. The checksum of
+ * the file is compared again after the validation (which takes a second or
+ * two), right before the rename: what replaces the file is exactly what was
+ * validated, and it replaces exactly the content the edits were made from
+ * (a hand edit made meanwhile, outside the lock, is a conflict, not lost).
  */
 export const WRITE_SCRIPT = `set -eu
+${REFUSE_LINKS}
 f=$1 expected=$2 newsum=$3 validate=$4
 dir=$(dirname -- "$f") base=$(basename -- "$f")
 mkdir -p -- "$dir"
+plain_dir "$dir"
+plain_file "$dir/.zfs-fleet.lock"
 exec 9>>"$dir/.zfs-fleet.lock"
 flock -w 120 9 || { echo "timed out after 120 s waiting for $dir/.zfs-fleet.lock" >&2; exit ${LOCK_TIMEOUT}; }
-if [ -e "$f" ]; then current=$(sha256sum <"$f" | cut -d' ' -f1); else current=absent; fi
-if [ "$current" != "$expected" ]; then echo "$f changed since it was read" >&2; exit ${CONFLICT}; fi
+unchanged() {
+  plain_file "$f"
+  if [ -e "$f" ]; then current=$(dd if="$f" iflag=nofollow bs=65536 status=none | sha256sum | cut -d' ' -f1); else current=absent; fi
+  if [ "$current" != "$expected" ]; then echo "$f changed since it was read" >&2; exit ${CONFLICT}; fi
+}
+unchanged
 find "$dir" -maxdepth 1 -name ".$base.zfs-fleet.*" -mmin +10 -exec rm -f {} + 2>/dev/null || true
 tmp=$(mktemp "$dir/.$base.zfs-fleet.XXXXXX")
 trap 'rm -f -- "$tmp"' EXIT HUP INT TERM
@@ -80,36 +116,46 @@ case "$validate" in
     v=$(mktemp -d)
     cp -- "$tmp" "$v/sanoid.conf"
     if out=$(sanoid --configdir="$v" --cache-dir="$v" --run-dir="$v" --monitor-health 2>&1); then rc=0; else rc=$?; fi
+    checked=$(sha256sum <"$v/sanoid.conf" | cut -d' ' -f1)
     rm -rf -- "$v"
     case "$out" in *FATAL*) rc=255 ;; esac
     if [ "$rc" -gt 3 ]; then printf 'sanoid refuses the new file: %s\\n' "$out" >&2; exit ${INVALID}; fi
+    if [ "$checked" != "$newsum" ]; then echo "the validated copy is not the new content; $f is unchanged" >&2; exit ${INCOMPLETE}; fi
     ;;
   none) ;;
   *) echo "unknown validator $validate" >&2; exit 2 ;;
 esac
 if [ -e "$f" ]; then
-  chown --reference="$f" -- "$tmp"
-  chmod --reference="$f" -- "$tmp"
-  ln -f -- "$f" "$dir/$base.zfs-fleet.bak"
+  chown "$(stat -c %u:%g -- "$f")" -- "$tmp"
+  chmod "$(stat -c %a -- "$f")" -- "$tmp"
 else
   chown root:root -- "$tmp"
   chmod 0644 -- "$tmp"
 fi
 sync -- "$tmp"
-mv -f -- "$tmp" "$f"
+got=$(sha256sum <"$tmp" | cut -d' ' -f1)
+if [ "$got" != "$newsum" ]; then echo "the new content changed after it was validated; $f is unchanged" >&2; exit ${INCOMPLETE}; fi
+unchanged
+if [ -e "$f" ]; then ln -fT -- "$f" "$dir/$base.zfs-fleet.bak"; fi
+mv -fT -- "$tmp" "$f"
 trap - EXIT HUP INT TERM
 sync -- "$dir"
 echo "$newsum"`;
-
-export async function readRemoteFile(host: string, path: string): Promise<string | undefined> {
-  const r = await run(host, sh`sh -c ${READ_SCRIPT} zfs-fleet-read ${path}`, { idempotent: true, okExitCodes: [3] });
-  return r.exitCode === 3 ? undefined : r.stdout;
-}
 
 export class RemoteFileError extends Error {
   constructor(message: string) {
     super(message);
     this.name = "RemoteFileError";
+  }
+}
+
+export async function readRemoteFile(host: string, path: string): Promise<string | undefined> {
+  try {
+    const r = await run(host, sh`sh -c ${READ_SCRIPT} zfs-fleet-read ${path}`, { idempotent: true, okExitCodes: [3] });
+    return r.exitCode === 3 ? undefined : r.stdout;
+  } catch (err) {
+    if (err instanceof RemoteCommandError && err.exitCode === NOT_A_FILE) throw new RemoteFileError(`${host}: ${path} not read: ${err.stderr.trim()}`);
+    throw err;
   }
 }
 
@@ -126,8 +172,9 @@ async function writeIfUnchanged(host: string, path: string, expected: string, co
     if (err.exitCode === CONFLICT) return false;
     // A lost connection: the file is old or new. Reading it again tells which.
     if (err.exitCode === null || err.exitCode === INCOMPLETE) return false;
-    if (err.exitCode === INVALID) throw new RemoteFileError(`${host}: ${path} not changed: ${err.stderr.trim()}`);
-    if (err.exitCode === LOCK_TIMEOUT) throw new RemoteFileError(`${host}: ${path} not changed: ${err.stderr.trim()}`);
+    if (err.exitCode === INVALID || err.exitCode === LOCK_TIMEOUT || err.exitCode === NOT_A_FILE) {
+      throw new RemoteFileError(`${host}: ${path} not changed: ${err.stderr.trim()}`);
+    }
     throw err;
   }
 }
@@ -148,7 +195,6 @@ const QUEUES_KEY = Symbol.for("zfs-fleet.remotefile");
 const queues: Map<string, FileQueue> = ((globalThis as Record<symbol, unknown>)[QUEUES_KEY] as Map<string, FileQueue>) ??
   ((globalThis as Record<symbol, unknown>)[QUEUES_KEY] = new Map<string, FileQueue>());
 
-const MAX_ATTEMPTS = Number(process.env.ZFSFLEET_EDIT_ATTEMPTS ?? 60);
 
 /**
  * Applies `edit` to the file on the host, together with the other edits of
@@ -241,7 +287,7 @@ async function applyBatch(host: string, path: string, batch: Pending[]): Promise
         });
         return;
       }
-      if (attempt >= MAX_ATTEMPTS) {
+      if (attempt >= settings().editAttempts) {
         throw new RemoteFileError(`${host}: ${path} kept changing while ${batch.length} edit(s) were applied (${attempt} attempts); try again`);
       }
       // Someone else wrote in between: back off (with jitter, so racing writers spread out) and redo.

@@ -2,7 +2,7 @@
 // editor changes only the section it is asked about and keeps every other
 // line byte for byte (comments carry metadata such as `# no_sanoid_checks:`).
 // Pure.
-import { datasetNameProblem, named } from "../names";
+import { absolutePathProblem, controlProblem, datasetNameProblem, named, own, shown } from "../names";
 
 /** Every key sanoid 2.1 knows (/usr/share/sanoid/sanoid.defaults.conf); any other is fatal to sanoid. */
 export const SANOID_KEYS: Record<string, RegExp> = {};
@@ -26,18 +26,53 @@ SANOID_KEYS.post_snapshot_script = SCRIPT;
 SANOID_KEYS.pruning_script = SCRIPT;
 SANOID_KEYS.path = /^[A-Za-z0-9_.:\/-]+$/;
 
+/**
+ * Where a pre/post snapshot or pruning script may be: directories only root
+ * writes, since sanoid runs the script as root at every snapshot (a script in
+ * /tmp or a home directory would run whatever its owner puts there).
+ */
+export const SCRIPT_DIRS = /^\/(usr\/local\/s?bin|usr\/s?bin|etc\/sanoid)\//;
+const SCRIPT_KEYS = new Set(["pre_snapshot_script", "post_snapshot_script", "pruning_script"]);
+
+/** Numbers sanoid reads as a time of day, a day or a percentage: their range (sanoid.defaults.conf). */
+export const SANOID_RANGES: Readonly<Record<string, readonly [number, number]>> = {
+  hourly_min: [0, 59],
+  daily_hour: [0, 23],
+  daily_min: [0, 59],
+  weekly_wday: [0, 7],
+  weekly_hour: [0, 23],
+  weekly_min: [0, 59],
+  monthly_mday: [1, 31],
+  monthly_hour: [0, 23],
+  monthly_min: [0, 59],
+  yearly_mon: [1, 12],
+  yearly_mday: [1, 31],
+  yearly_hour: [0, 23],
+  yearly_min: [0, 59],
+  capacity_warn: [0, 100],
+  capacity_crit: [0, 100],
+};
+
 /** Keys sanoid ignores (with a warning) inside a template. */
 export const NOT_IN_TEMPLATES = new Set(["recursive", "process_children_only", "use_template"]);
 
 /** Why `key = value` cannot go into a section, or undefined. */
 export function keyProblem(key: string, value: string, inTemplate: boolean): string | undefined {
-  const rule = Object.hasOwn(SANOID_KEYS, key) ? SANOID_KEYS[key] : undefined;
-  if (!rule) return `"${key}" is not a sanoid setting (sanoid stops with "I don't understand the setting"); known: hourly, daily, monthly, autosnap, autoprune, recursive, ...`;
+  const rule = own(SANOID_KEYS, key);
+  if (!rule) return `${shown(key)} is not a sanoid setting (sanoid stops with "I don't understand the setting"); known: hourly, daily, monthly, autosnap, autoprune, recursive, ...`;
   if (inTemplate && NOT_IN_TEMPLATES.has(key)) return `"${key}" is ignored by sanoid inside a template; set it on the dataset's policy`;
   if (typeof value !== "string") return `${key} must be a string`;
   if (/[\r\n]/.test(value)) return `${key}: a value must be on one line`;
-  if (/[#;]/.test(value)) return `${key}: "${value}" contains # or ;, which sanoid would read as part of the value`;
-  if (!rule.test(value)) return `${key} cannot be "${value}"`;
+  const control = controlProblem(value);
+  if (control) return `${key}: ${shown(value)} ${control}`;
+  if (/[#;]/.test(value)) return `${key}: ${shown(value)} contains # or ;, which sanoid would read as part of the value`;
+  if (!rule.test(value)) return `${key} cannot be ${shown(value)}`;
+  if (SCRIPT_KEYS.has(key)) {
+    const problem = absolutePathProblem(value) ?? (SCRIPT_DIRS.test(value) ? undefined : "is not in /usr/local/sbin/, /usr/local/bin/, /usr/sbin/, /usr/bin/ or /etc/sanoid/");
+    if (problem) return `${key} ${shown(value)} ${problem} (directories only root writes: sanoid runs it as root at every snapshot)`;
+  }
+  const range = own(SANOID_RANGES, key);
+  if (range && (Number(value) < range[0] || Number(value) > range[1])) return `${key} cannot be ${shown(value)}: it is from ${range[0]} to ${range[1]}`;
   return undefined;
 }
 
@@ -48,15 +83,22 @@ export function keyProblem(key: string, value: string, inTemplate: boolean): str
  */
 export function sectionDatasetProblem(name: string): string | undefined {
   if (name.startsWith("template_")) return "starts with template_, which sanoid reads as a template";
-  if (/[\s\]\[#;=]/.test(name)) return `${JSON.stringify(name)} contains a character that breaks sanoid.conf (white space, [ ] # ; =)`;
+  if (/[\s\]\[#;=]/.test(name)) return `${shown(name)} contains a character that breaks sanoid.conf (white space, [ ] # ; =)`;
   return named(name, datasetNameProblem(name, { poolRoot: true }));
 }
 
 export const TEMPLATE_NAME = /^[A-Za-z0-9_-]{1,64}$/;
 
-/** Why `name` cannot name a template (`[template_<name>]`, `use_template = <name>`), or undefined. */
-export const templateNameProblem = (name: string): string | undefined =>
-  TEMPLATE_NAME.test(name) ? undefined : `"${name}" is not a template name (letters, digits, _ and -)`;
+/**
+ * Why `name` cannot name a template (`[template_<name>]`, `use_template =
+ * <name>`), or undefined. A name is given without `template_`: `template_x`
+ * would be the section `[template_template_x]`.
+ */
+export function templateNameProblem(name: string): string | undefined {
+  if (typeof name !== "string" || !TEMPLATE_NAME.test(name)) return `${shown(name)} is not a template name (letters, digits, _ and -)`;
+  if (name.startsWith("template_")) return `${shown(name)}: give the template's name without template_ (this would be the section [template_${name}])`;
+  return undefined;
+}
 
 // ---------------------------------------------------------------------------
 
@@ -271,7 +313,7 @@ export function validateConf(content: string): string[] {
   for (const s of doc.sections) {
     if (s.name === "version") continue;
     for (const k of s.keys) {
-      if (!Object.hasOwn(SANOID_KEYS, k.key)) problems.push(`line ${k.index + 1}: [${s.name}] ${k.key} is not a sanoid setting`);
+      if (!own(SANOID_KEYS, k.key)) problems.push(`line ${k.index + 1}: [${s.name}] ${k.key} is not a sanoid setting`);
     }
   }
   return problems;

@@ -7,7 +7,7 @@ import { type SanoidPolicyArgs, sanoidPolicyKind } from "./schema";
 export type { SanoidPolicyArgs } from "./schema";
 
 /** A template: its name (without `template_`) and all of its settings. */
-export type SanoidTemplateArgs = Pick<SanoidPolicyArgs, "host" | "resolveDuplicates" | "path"> &
+export type SanoidTemplateArgs = Pick<SanoidPolicyArgs, "host" | "resolveDuplicates"> &
   Required<Pick<SanoidPolicyArgs, "settings">> & { name: NonNullable<SanoidPolicyArgs["template"]> };
 
 export interface SanoidPolicy extends OutputProperties<typeof sanoidPolicyKind> {}

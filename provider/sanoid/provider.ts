@@ -5,7 +5,7 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { hasUnknown } from "../kind";
 import { type FileKind, editRemoteFile, readRemoteFile } from "../remotefile";
-import { knownHosts } from "../transport";
+import { configFile, knownHosts } from "../transport";
 import { describeDuplicate, duplicates, parseIni, removeSection, setSection, settingsOf, validateConf } from "./conf";
 import { type CheckedSanoidPolicyInputs, type SanoidPolicyInputs, type SanoidPolicyOutputs, sanoidPolicyKind } from "./schema";
 
@@ -42,15 +42,15 @@ export async function diff(_id: string, olds: SanoidPolicyOutputs, news: SanoidP
 function outputsOf(inputs: SanoidPolicyInputs, content: string | undefined): SanoidPolicyOutputs {
   const doc = parseIni(content ?? "");
   return {
-    ...inputs,
+    ...sanoidPolicyKind.complete(inputs),
     section: sectionName(inputs),
     live: settingsOf(doc, sectionName(inputs)) ?? {},
     duplicates: duplicates(doc).map((d) => describeDuplicate(d)),
   };
 }
 
-/** The file (a state written before `path` was an input has none: the default). */
-const pathOf = (i: SanoidPolicyInputs) => sanoidPolicyKind.complete(i).path;
+/** The host's sanoid.conf (its config, `zfs-fleet:hosts.<host>.sanoidConf`). */
+const pathOf = (i: SanoidPolicyInputs) => configFile(i.host, "sanoidConf");
 
 export async function create(inputs: CheckedSanoidPolicyInputs): Promise<pulumi.dynamic.CreateResult> {
   const name = sectionName(inputs);

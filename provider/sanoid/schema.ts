@@ -3,10 +3,8 @@
 // docs/resources/sanoid-policy.md's table come from here.
 import { z } from "zod";
 import { type ArgsOf, type CheckedInputsOf, type InputsOf, type OutputsOf, defineKind, hostInput, isUnknown } from "../kind";
-import { ABSOLUTE_PATH } from "../names";
+import { own } from "../names";
 import { keyProblem, sectionDatasetProblem, templateNameProblem } from "./conf";
-
-export const SANOID_CONF = "/etc/sanoid/sanoid.conf";
 
 /** sanoid keys that have an input of their own. */
 const TYPED: Record<string, string> = { use_template: "templates", recursive: "recursive", process_children_only: "processChildrenOnly" };
@@ -30,11 +28,6 @@ export const sanoidPolicyKind = defineKind({
       .boolean()
       .default(false)
       .meta({ description: "merge the copies of a duplicated section into the first instead of refusing the update (which names the lines)" }),
-    path: z
-      .string()
-      .regex(ABSOLUTE_PATH, "must be an absolute path")
-      .default(SANOID_CONF)
-      .meta({ description: "the file (another one only for tests)", onChange: "replace" }),
   }),
   outputs: z.object({
     section: z.string().meta({ description: "the section's name in the file" }),
@@ -55,14 +48,15 @@ export const sanoidPolicyKind = defineKind({
     }
     p.each("templates", d.templates ?? [], templateNameProblem);
     if (!isUnknown(d.settings)) {
-      for (const k of Object.keys(d.settings)) if (Object.hasOwn(TYPED, k)) p.add(`settings.${k}`, `set ${k} with the ${TYPED[k]} input`);
+      for (const k of Object.keys(d.settings)) if (own(TYPED, k)) p.add(`settings.${k}`, `set ${k} with the ${own(TYPED, k)} input`);
     }
-    p.entries("settings", d.settings, (k, value) => (Object.hasOwn(TYPED, k) ? undefined : keyProblem(k, value, inTemplate)));
+    p.entries("settings", d.settings, (k, value) => (own(TYPED, k) ? undefined : keyProblem(k, value, inTemplate)));
   },
   // An empty use_template writes no line, as none does.
   same: { templates: (a, b) => (a ?? []).join(",") === (b ?? []).join(",") },
-  // A section moved to another host or file: the old one goes before the new one is written.
+  // A section moved to another host: the old one goes before the new one is written.
   deleteBeforeReplace: true,
+  retired: { path: "the file is the host's, zfs-fleet:hosts.<host>.sanoidConf in the stack config (default /etc/sanoid/sanoid.conf)" },
 });
 
 /** As the program gives them or a state holds them (see InputsOf). */

@@ -7,11 +7,135 @@
 //
 // tools/verify-lab.ts runs this parser under Node's type stripping, so its
 // imports name their files (.ts) and the build rewrites them to .js.
-import { datasetNameProblem, isDnsName, named, unixNameProblem } from "../names.ts";
+import { LIMITS, absolutePathProblem, controlProblem, datasetNameProblem, isDnsName, named, own, shown, unixNameProblem } from "../names.ts";
+
+/** A flag's value rule: a pattern it must match, or a function that says why it is refused. */
+type ValueRule = RegExp | ((value: string) => string | undefined);
+
+const int = (min: number, max: number) => (v: string) =>
+  /^\d{1,6}$/.test(v) && Number(v) >= min && Number(v) <= max ? undefined : `is not a whole number from ${min} to ${max}`;
+
+/** Ciphers ssh may be limited to (`ssh -Q cipher`, the current ones; no +, - or ^ edits of the default list). */
+export const SSH_CIPHERS: readonly string[] = [
+  "chacha20-poly1305@openssh.com",
+  "aes128-ctr",
+  "aes192-ctr",
+  "aes256-ctr",
+  "aes128-gcm@openssh.com",
+  "aes256-gcm@openssh.com",
+];
+const cipherList = (v: string) => {
+  const bad = v.split(",").find((c) => !SSH_CIPHERS.includes(c));
+  return bad === undefined ? undefined : `names ${shown(bad)}, not one of ${SSH_CIPHERS.join(", ")}`;
+};
+const oneOf = (...values: string[]) => (v: string) => (values.includes(v.toLowerCase()) ? undefined : `is not ${values.join(" or ")}`);
+
+/**
+ * The ssh options a pull may pass (`--sshoption=Name=value`, ssh_config(5)),
+ * by lowercase name (ssh reads names in any case): only options that can
+ * neither run nor load code nor weaken host-key checking, each with the
+ * values it may take.
+ */
+export const SSH_OPTIONS: Readonly<Record<string, { name: string; rule: (value: string) => string | undefined }>> = {
+  connecttimeout: { name: "ConnectTimeout", rule: int(1, LIMITS.sshSeconds) },
+  connectionattempts: { name: "ConnectionAttempts", rule: int(1, 100) },
+  serveraliveinterval: { name: "ServerAliveInterval", rule: int(0, LIMITS.sshSeconds) },
+  serveralivecountmax: { name: "ServerAliveCountMax", rule: int(0, 1000) },
+  tcpkeepalive: { name: "TCPKeepAlive", rule: oneOf("yes", "no") },
+  compression: { name: "Compression", rule: oneOf("yes", "no") },
+  ciphers: { name: "Ciphers", rule: cipherList },
+  ipqos: {
+    name: "IPQoS",
+    rule: (v) =>
+      /^(af[1-4][1-3]|cs[0-7]|ef|le|lowdelay|throughput|reliability|none)$/i.test(v) ? undefined : "is not one IPQoS value (af11..af43, cs0..cs7, ef, le, lowdelay, throughput, reliability, none)",
+  },
+  port: { name: "Port", rule: int(...LIMITS.port) },
+  addressfamily: { name: "AddressFamily", rule: oneOf("any", "inet", "inet6") },
+  batchmode: { name: "BatchMode", rule: oneOf("yes") },
+  // Only the strict setting: anything else accepts an unknown or changed host key.
+  stricthostkeychecking: { name: "StrictHostKeyChecking", rule: oneOf("yes") },
+  loglevel: { name: "LogLevel", rule: oneOf("quiet", "fatal", "error", "info", "verbose", "debug", "debug1", "debug2", "debug3") },
+};
+
+/** Why well-known ssh options are not on the list (the message names the danger). */
+const SSH_DANGERS: Readonly<Record<string, string>> = {
+  proxycommand: "runs a command",
+  proxyjump: "connects through another host with its own config and keys",
+  localcommand: "runs a command",
+  permitlocalcommand: "enables LocalCommand, which runs a command",
+  knownhostscommand: "runs a command",
+  pkcs11provider: "loads a shared library",
+  securitykeyprovider: "loads a shared library",
+  identityagent: "hands authentication to another agent",
+  match: "applies config blocks by running a command (Match exec)",
+  include: "reads another config file",
+  stricthostkeychecking: "anything but yes accepts an unknown or changed host key",
+  userknownhostsfile: "replaces the known_hosts that host keys are checked against",
+  globalknownhostsfile: "replaces the known_hosts that host keys are checked against",
+  hostkeyalias: "checks the host key of another host name",
+  hostkeyalgorithms: "can allow weaker host-key algorithms",
+  verifyhostkeydns: "trusts host keys from DNS",
+  updatehostkeys: "rewrites known_hosts",
+  checkhostip: "changes what host-key checking compares",
+  controlmaster: "shares a connection syncoid does not own",
+  controlpath: "shares a connection syncoid does not own",
+  identityfile: "picks a key: use --sshkey",
+  user: "changes the user: write it in the source",
+  hostname: "connects to another host than the source names",
+};
+
+/** Why `--sshoption=<value>` is refused, or undefined. */
+function sshOptionProblem(value: string): string | undefined {
+  const eq = value.indexOf("=");
+  if (eq <= 0) return "is not Name=value (one ssh_config(5) option)";
+  const name = value.slice(0, eq).toLowerCase();
+  const option = own(SSH_OPTIONS, name);
+  if (!option) {
+    const danger = own(SSH_DANGERS, name);
+    return (
+      `sets ${shown(value.slice(0, eq))}, which a pull may not set${danger ? ` (it ${danger})` : ""}; allowed, as options that can neither run nor load ` +
+      `code nor weaken host-key checking: ${Object.values(SSH_OPTIONS).map((o) => o.name).join(", ")}`
+    );
+  }
+  const problem = option.rule(value.slice(eq + 1));
+  return problem && `${option.name} ${shown(value.slice(eq + 1))} ${problem}`;
+}
+
+/** Directories a `--sshkey` may be in: root's and the users' ssh keys, and sanoid's config. */
+export const SSH_KEY_DIRS = /^\/(root\/\.ssh|home\/[a-z_][a-z0-9_-]{0,31}\/\.ssh|etc\/sanoid)\//;
+function sshKeyProblem(value: string): string | undefined {
+  const problem = absolutePathProblem(value);
+  if (problem) return problem;
+  return SSH_KEY_DIRS.test(value) ? undefined : "is not in /root/.ssh/, /home/<user>/.ssh/ or /etc/sanoid/";
+}
+
+/** Letters `--sendoptions` may carry (zfs send -L -c -e -w -p -h -b -P -v); not R (syncoid replicates itself), n (a dry run that reports success) or D. */
+export const SEND_LETTERS = "LcewphbPv";
+/** Letters `--recvoptions` may carry (zfs receive -u -s -v -h -F); not d or e (they receive into another dataset than the target) or n. */
+export const RECV_LETTERS = "usvhF";
+const letters = (allowed: string, what: string) => (v: string) => {
+  const bad = [...v].find((c) => !allowed.includes(c));
+  if (bad !== undefined) return `has ${shown(bad)}, which ${what} may not carry (allowed: ${[...allowed].join(" ")}; options with values need a space the service would split)`;
+  if (new Set(v).size !== v.length) return "repeats a letter";
+  return undefined;
+};
+
+/** syncoid's --exclude is a Perl regex of dataset names: their characters and plain regex operators only. */
+function excludeProblem(value: string): string | undefined {
+  if (value.length > LIMITS.excludeMax) return `is longer than ${LIMITS.excludeMax} characters`;
+  const bad = value.match(/[^A-Za-z0-9_.:/^$*+?|()[\]-]/);
+  if (bad) return `has ${shown(bad[0])}: a pattern may use the characters of dataset names and ^ $ * + ? | ( ) [ ] only`;
+  if (value.includes("(?")) return "has (?, Perl's extended syntax (code blocks among it)";
+  try {
+    new RegExp(value);
+  } catch {
+    return "is not a valid regular expression";
+  }
+  return undefined;
+}
 
 /** syncoid 2.1 options (`syncoid --help`), with the rule for a value when one is required. */
-const VALUE = /^[A-Za-z0-9_.,:=+\/@%-]+$/;
-export const SYNCOID_FLAGS: Record<string, RegExp | null> = {
+export const SYNCOID_FLAGS: Readonly<Record<string, ValueRule | null>> = {
   "--no-sync-snap": null,
   "--no-privilege-elevation": null,
   "--recursive": null,
@@ -32,38 +156,42 @@ export const SYNCOID_FLAGS: Record<string, RegExp | null> = {
   "--dumpsnaps": null,
   // 2.2+ (the fleet's Debian bookworm has 2.1.0, whose getopt refuses it: a runOnCreate pull shows that).
   "--use-hold": null,
-  "--identifier": /^[a-zA-Z0-9_:.-]+$/,
+  "--identifier": /^[a-zA-Z0-9_:.-]{1,64}$/,
   "--compress": /^(gzip|pigz-fast|pigz-slow|zstd-fast|zstd-slow|lz4|xz|lzo|none)$/,
-  "--source-bwlimit": /^\d+[kmgt]?$/i,
-  "--target-bwlimit": /^\d+[kmgt]?$/i,
-  "--mbuffer-size": /^\d+[kKmMgG]?$/,
-  "--sendoptions": VALUE,
-  "--recvoptions": VALUE,
-  "--exclude": /^[^\s#]+$/,
-  "--sshkey": /^\/[A-Za-z0-9_.\/-]+$/,
-  "--sshport": /^\d{1,5}$/,
-  "--sshcipher": /^[a-z0-9@.,-]+$/,
-  "--sshoption": /^[A-Za-z0-9]+=[A-Za-z0-9_.,:\/@+-]+$/,
+  "--source-bwlimit": /^\d{1,12}[kmgt]?$/i,
+  "--target-bwlimit": /^\d{1,12}[kmgt]?$/i,
+  "--mbuffer-size": /^\d{1,12}[kKmMgG]?$/,
+  "--sendoptions": letters(SEND_LETTERS, "--sendoptions"),
+  "--recvoptions": letters(RECV_LETTERS, "--recvoptions"),
+  "--exclude": excludeProblem,
+  "--sshkey": sshKeyProblem,
+  "--sshport": int(...LIMITS.port),
+  "--sshcipher": cipherList,
+  "--sshoption": sshOptionProblem,
 };
 
 /** Why `flag` cannot go on a pull line, or undefined. */
 export function flagProblem(flag: string): string | undefined {
   if (typeof flag !== "string" || flag === "") return "must be a non-empty flag";
-  if (/\s/.test(flag)) return `"${flag}" contains white space; the service splits lines on it (write --name=value, one flag per entry)`;
-  if (flag.includes("#")) return `"${flag}" contains '#', which would become an argument of its own`;
+  if (/\s/.test(flag)) return `${shown(flag)} contains white space; the service splits lines on it (write --name=value, one flag per entry)`;
+  const control = controlProblem(flag);
+  if (control) return `${shown(flag)} ${control}`;
+  if (flag.includes("\\")) return `${shown(flag)} contains a backslash, which the service's read -a (without -r) takes as an escape`;
+  if (flag.includes("#")) return `${shown(flag)} contains '#', which would become an argument of its own`;
   const eq = flag.indexOf("=");
   const name = eq < 0 ? flag : flag.slice(0, eq);
   const value = eq < 0 ? undefined : flag.slice(eq + 1);
-  if (!Object.hasOwn(SYNCOID_FLAGS, name)) {
-    return `"${name}" is not a syncoid option this resource knows (e.g. --no-sync-snap, --no-privilege-elevation, --recursive, --sendoptions=, --identifier=)`;
+  const rule = own(SYNCOID_FLAGS, name);
+  if (rule === undefined) {
+    return `${shown(name)} is not a syncoid option this resource knows (e.g. --no-sync-snap, --no-privilege-elevation, --recursive, --sendoptions=, --identifier=)`;
   }
-  const rule = SYNCOID_FLAGS[name];
   if (rule === null && value !== undefined) return `"${name}" takes no value`;
   if (rule !== null) {
     if (value === undefined || value === "") return `"${name}" needs a value, written ${name}=VALUE`;
-    if (!rule.test(value)) {
-      const hint = name === "--identifier" ? " (letters, digits, - _ : . only)" : "";
-      return `"${flag}": ${value} is not a valid value for ${name}${hint}`;
+    const why = rule instanceof RegExp ? (rule.test(value) ? undefined : "") : rule(value);
+    if (why !== undefined) {
+      const hint = name === "--identifier" ? " (letters, digits, - _ : . only)" : why ? `: ${why}` : "";
+      return `${shown(flag)}: ${shown(value)} is not a valid value for ${name}${hint}`;
     }
   }
   return undefined;
@@ -81,10 +209,10 @@ export interface Endpoint {
  * which that refuses too, are named for what the service would do with them.
  */
 export function endpointProblem(e: Endpoint, what: string): string | undefined {
-  if (e.user !== undefined && unixNameProblem(e.user)) return `${what} user "${e.user}" ${unixNameProblem(e.user)}`;
-  if (e.host !== undefined && !isDnsName(e.host)) return `${what} host "${e.host}" is not a host name`;
+  if (e.user !== undefined && unixNameProblem(e.user)) return `${what} user ${shown(e.user)} ${unixNameProblem(e.user)}`;
+  if (e.host !== undefined && !isDnsName(e.host)) return `${what} host ${shown(e.host)} is not a host name`;
   if (e.user !== undefined && e.host === undefined) return `${what} has a user but no host`;
-  if (typeof e.dataset !== "string" || /[\s#]/.test(e.dataset)) return `${what} dataset "${e.dataset}" contains white space or '#', which the service would split or cut`;
+  if (typeof e.dataset !== "string" || /[\s#]/.test(e.dataset)) return `${what} dataset ${shown(e.dataset)} contains white space or '#', which the service would split or cut`;
   const problem = named(e.dataset, datasetNameProblem(e.dataset, { poolRoot: true }));
   return problem && `${what} dataset ${problem}`;
 }

@@ -5,9 +5,9 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { hasUnknown } from "../kind";
 import { type FileKind, editRemoteFile, readRemoteFile } from "../remotefile";
-import { RemoteCommandError, knownHosts, run, sh } from "../transport";
+import { RemoteCommandError, configFile, knownHosts, run, sh } from "../transport";
 import { type Pull, duplicateTargets, lineProblems, linesFor, parseArgs, removePull, renderEndpoint, renderPull, setPull } from "./args";
-import { type CheckedSyncoidPullInputs, SYNCOID_ARGS, type SyncoidPullInputs, type SyncoidPullOutputs, syncoidPullKind } from "./schema";
+import { type CheckedSyncoidPullInputs, type SyncoidPullInputs, type SyncoidPullOutputs, syncoidPullKind } from "./schema";
 
 export const ARGS_FILE: FileKind = { validator: "none", problems: lineProblems, label: "syncoid-args.conf" };
 
@@ -26,13 +26,14 @@ export async function diff(_id: string, olds: SyncoidPullOutputs, news: SyncoidP
   return syncoidPullKind.diff(olds, news, { changed: drift });
 }
 
-const pathOf = (i: SyncoidPullInputs) => i.path ?? SYNCOID_ARGS;
+/** The host's syncoid-args.conf (its config, `zfs-fleet:hosts.<host>.syncoidArgs`). */
+const pathOf = (i: SyncoidPullInputs) => configFile(i.host, "syncoidArgs");
 
 function outputsOf(inputs: SyncoidPullInputs, content: string | undefined): SyncoidPullOutputs {
   const lines = parseArgs(content ?? "");
   const mine = linesFor(lines, inputs.target);
   return {
-    ...inputs,
+    ...syncoidPullKind.complete(inputs),
     line: mine.length ? mine[0].raw.replace(/\r?\n$/, "") : "",
     duplicates: duplicateTargets(lines).map((d) => `${d.target} is pulled by lines ${d.lines.join(", ")}`),
   };

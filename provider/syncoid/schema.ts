@@ -2,10 +2,7 @@
 // class, check, diff and docs/resources/syncoid-pull.md's table come from here.
 import { z } from "zod";
 import { type ArgsOf, type CheckedInputsOf, type InputsOf, type OutputsOf, defineKind, hasUnknown, hostInput, isUnknown } from "../kind";
-import { ABSOLUTE_PATH } from "../names";
 import { endpointProblem, flagProblem, parseEndpoint } from "./args";
-
-export const SYNCOID_ARGS = "/etc/sanoid/syncoid-args.conf";
 
 export const syncoidPullKind = defineKind({
   kind: "SyncoidPull",
@@ -31,11 +28,6 @@ export const syncoidPullKind = defineKind({
       .meta({ description: "how long a change or removal waits for a running syncoid of this pull" }),
     runOnCreate: z.boolean().default(false).meta({ description: "run the pull once at create; a failure fails the create and writes no line" }),
     resolveDuplicates: z.boolean().default(false).meta({ description: "keep one of several lines pulling into the target instead of refusing" }),
-    path: z
-      .string()
-      .regex(ABSOLUTE_PATH, "must be an absolute path")
-      .optional()
-      .meta({ description: `the file; \`${SYNCOID_ARGS}\` when not given (another one only for tests)`, onChange: "replace" }),
   }),
   outputs: z.object({
     line: z.string().meta({ description: 'the line as it is in the file ("" when missing)' }),
@@ -51,9 +43,9 @@ export const syncoidPullKind = defineKind({
       p.add("flags", "--skip-parent does nothing without --recursive");
     }
   },
-  same: { path: (a, b) => (a ?? SYNCOID_ARGS) === (b ?? SYNCOID_ARGS) },
   // A pull moved to another host: stop the old one before the new one starts.
   deleteBeforeReplace: true,
+  retired: { path: "the file is the host's, zfs-fleet:hosts.<host>.syncoidArgs in the stack config (default /etc/sanoid/syncoid-args.conf)" },
 });
 
 /** As the program gives them or a state holds them (see InputsOf). */

@@ -11,10 +11,22 @@ export interface HostConnection {
   user: string;
   sudo: boolean;
   hostKeys: PinnedKey[];
+  /** Keys known_hosts marks @revoked: refused even when pinned. */
+  revokedKeys: PinnedKey[];
   /** Private key (PEM or OpenSSH format); absent when an agent is used. */
   privateKey?: string;
   agent?: string;
+  /** Where the host keeps the files the provider edits: facts of the host, never resource inputs. */
+  files: ConfigFiles;
 }
+
+/** The host's sanoid and syncoid files, each directly in /etc/sanoid/ (names.ts, configFileProblem). */
+export interface ConfigFiles {
+  sanoidConf: string;
+  syncoidArgs: string;
+}
+
+export const DEFAULT_FILES: ConfigFiles = { sanoidConf: "/etc/sanoid/sanoid.conf", syncoidArgs: "/etc/sanoid/syncoid-args.conf" };
 
 /** By the host's name in `zfs-fleet:hosts`. */
 export type HostTable = Record<string, HostConnection>;

@@ -2,7 +2,7 @@
 // names (an OpenSSH public key line, or known_hosts content): an unknown or
 // changed key is refused, and the message says which host, what was expected
 // and what was seen, as OpenSSH's SHA256 fingerprints.
-import { createHash } from "node:crypto";
+import { createHash, createHmac } from "node:crypto";
 
 export interface PinnedKey {
   type: string;
@@ -24,32 +24,89 @@ export function parsePublicKeyLine(line: string): PinnedKey | undefined {
   return { type, blob };
 }
 
-/**
- * The keys known_hosts content lists for `address:port`. Plain host patterns
- * only (`host`, `[host]:port`, comma lists); hashed entries and wildcards are
- * not matched: pin such hosts with `hostKey` instead.
- */
-export function keysFromKnownHosts(content: string, address: string, port: number): PinnedKey[] {
-  const wanted = port === 22 ? [address, `[${address}]:22`] : [`[${address}]:${port}`];
-  const keys: PinnedKey[] = [];
-  for (const line of content.split("\n")) {
-    const trimmed = line.trim();
-    if (!trimmed || trimmed.startsWith("#") || trimmed.startsWith("@revoked")) continue;
-    const [patterns, ...rest] = trimmed.replace(/^@cert-authority\s+/, "").split(/\s+/);
-    if (!patterns.split(",").some((p) => wanted.includes(p))) continue;
-    const key = parsePublicKeyLine(rest.join(" "));
-    if (key) keys.push(key);
+/** Why known_hosts content cannot be used as it is: a line it cannot honour for the host. */
+export class KnownHostsError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "KnownHostsError";
   }
-  return keys;
 }
 
+/** One known_hosts host pattern (plain, `[host]:port`, `*`/`?` wildcards or hashed `|1|salt|hash`) against the names of a host. */
+function patternMatches(pattern: string, names: readonly string[]): boolean {
+  const hashed = pattern.match(/^\|1\|([A-Za-z0-9+/=]+)\|([A-Za-z0-9+/=]+)$/);
+  if (hashed) {
+    const salt = Buffer.from(hashed[1], "base64");
+    return names.some((n) => createHmac("sha1", salt).update(n).digest("base64") === hashed[2]);
+  }
+  const literal = pattern.replace(/[.+^$()|[\]{}\\]/g, "\\$&");
+  const glob = new RegExp(`^${literal.replace(/\*/g, ".*").replace(/\?/g, ".")}$`, "i");
+  return names.some((n) => glob.test(n));
+}
+
+/** Whether a line's comma-separated patterns apply to the host, as OpenSSH reads them (a negated match excludes). */
+function lineMatches(patterns: string, names: readonly string[]): boolean {
+  const list = patterns.split(",");
+  if (list.some((p) => p.startsWith("!") && patternMatches(p.slice(1), names))) return false;
+  return list.some((p) => !p.startsWith("!") && patternMatches(p, names));
+}
+
+export interface KnownHosts {
+  /** The keys pinned for `address:port` (plain host patterns only), revoked ones left out. */
+  keys: PinnedKey[];
+  /** Every key marked @revoked, whatever its host pattern: a revoked key is never accepted. */
+  revoked: PinnedKey[];
+}
+
+/**
+ * Reads known_hosts content for `address:port`. Keys are pinned from plain
+ * host patterns only (`host`, `[host]:port`, comma lists): a hashed or
+ * wildcard entry pins nothing (pin such hosts with `hostKey`). `@revoked`
+ * lines are honoured for every host. `@cert-authority` lines (host
+ * certificates) are not supported: one that applies to the host is refused,
+ * never pinned as if it were the host's own key.
+ */
+export function readKnownHosts(content: string, address: string, port: number): KnownHosts {
+  const wanted = port === 22 ? [address, `[${address}]:22`] : [`[${address}]:${port}`];
+  const keys: PinnedKey[] = [];
+  const revoked: PinnedKey[] = [];
+  for (const line of content.split("\n")) {
+    const trimmed = line.trim();
+    if (!trimmed || trimmed.startsWith("#")) continue;
+    const marker = trimmed.match(/^@(\S+)\s+/);
+    const [patterns, ...rest] = trimmed.slice(marker ? marker[0].length : 0).split(/\s+/);
+    const key = parsePublicKeyLine(rest.join(" "));
+    if (marker?.[1] === "revoked") {
+      if (key) revoked.push(key);
+      continue;
+    }
+    if (marker?.[1] === "cert-authority") {
+      if (lineMatches(patterns, wanted)) {
+        throw new KnownHostsError(
+          `a @cert-authority line applies to ${wanted[0]} (${patterns}): host certificates are not supported, and a CA key is not the host's key; ` +
+            `pin the host's own key (hostKey, or a plain known_hosts line)`,
+        );
+      }
+      continue;
+    }
+    if (marker) throw new KnownHostsError(`unknown marker @${marker[1]} (known_hosts has @revoked and @cert-authority)`);
+    if (!patterns.split(",").some((p) => wanted.includes(p))) continue;
+    if (key) keys.push(key);
+  }
+  const isRevoked = (k: PinnedKey) => revoked.some((r) => r.blob === k.blob);
+  return { keys: keys.filter((k) => !isRevoked(k)), revoked };
+}
+
+/** The keys known_hosts content pins for `address:port` (see readKnownHosts). */
+export const keysFromKnownHosts = (content: string, address: string, port: number): PinnedKey[] => readKnownHosts(content, address, port).keys;
+
 export class HostKeyError extends Error {
-  constructor(host: string, expected: readonly PinnedKey[], seen: Buffer) {
+  constructor(host: string, expected: readonly PinnedKey[], seen: Buffer, revoked = false) {
     const want = expected.length
       ? expected.map((k) => `${k.type} ${fingerprint(k.blob)}`).join(" or ")
       : "nothing: no hostKey or knownHosts entry is configured for it";
     super(
-      `host key of ${host} refused: expected ${want}, the server presented ${fingerprint(seen)}. ` +
+      `host key of ${host} refused: expected ${want}, the server presented ${fingerprint(seen)}${revoked ? ", which knownHosts marks @revoked" : ""}. ` +
         `If the host was really reinstalled, verify the new key out of band and pin it in the stack config ` +
         `(zfs-fleet:hosts.${host}.hostKey).`,
     );
@@ -57,7 +114,8 @@ export class HostKeyError extends Error {
   }
 }
 
-/** True when the presented key (raw blob) is one of the pinned keys. */
-export function matchesPinned(expected: readonly PinnedKey[], presented: Buffer): boolean {
-  return expected.some((k) => Buffer.from(k.blob, "base64").equals(presented));
+/** True when the presented key (raw blob) is one of the pinned keys and not a revoked one. */
+export function matchesPinned(expected: readonly PinnedKey[], presented: Buffer, revoked: readonly PinnedKey[] = []): boolean {
+  const is = (k: PinnedKey) => Buffer.from(k.blob, "base64").equals(presented);
+  return !revoked.some(is) && expected.some(is);
 }

@@ -19,7 +19,8 @@
 // - RunOptions: `idempotent` (sent again on a new connection if the
 //   connection dropped before an answer; others are never sent twice),
 //   `timeoutMs` (default 120 s, env ZFSFLEET_TIMEOUT_MS), `stdin`,
-//   `okExitCodes`.
+//   `okExitCodes`. A command's output is capped (64 MiB, env
+//   ZFSFLEET_MAX_OUTPUT_BYTES): past it the command fails, saying so.
 // - Errors: a command that ran and failed, timed out or lost its connection
 //   rejects with RemoteCommandError {host, command (redacted), exitCode (null
 //   when none came back), stderr}. Not getting a connection rejects with
@@ -35,10 +36,11 @@
 // code to ZFSFLEET_LOG_FILE, counts it per host, and appends one JSON line per
 // connection and command to ZFSFLEET_STATS_FILE when set, so tests and
 // benchmarks driving the real engine can count round trips from outside.
-import { appendFileSync } from "node:fs";
+import { appendFileSync, readFileSync } from "node:fs";
 import type { Client, ClientChannel } from "ssh2";
-import type { HostConnection, HostTable } from "./connection";
+import { type ConfigFiles, DEFAULT_FILES, type HostConnection, type HostTable } from "./connection";
 import { HostKeyError, matchesPinned } from "./hostkey";
+import { settings } from "../config";
 import { type ShellCommand, sh } from "./sh";
 
 export { sh, and, Secret, ShellCommand } from "./sh";
@@ -54,7 +56,6 @@ export interface RunOptions {
   okExitCodes?: readonly number[];
 }
 
-const DEFAULT_TIMEOUT_MS = Number(process.env.ZFSFLEET_TIMEOUT_MS ?? 120_000);
 
 export interface RunResult {
   stdout: string;
@@ -108,14 +109,13 @@ const state: TransportState = ((globalThis as Record<symbol, unknown>)[STATE_KEY
 
 // OpenSSH refuses more than MaxSessions (10 by default) channels on one
 // connection; ssh2 reports the refusal like a broken connection. The engine
-// runs many resources of a host at once, so commands queue for a channel.
-const MAX_CHANNELS = Number(process.env.ZFSFLEET_MAX_CHANNELS ?? 8);
-
+// runs many resources of a host at once, so commands queue for a channel
+// (at most ZFSFLEET_MAX_CHANNELS at once).
 async function acquireChannel(host: string): Promise<() => void> {
   let c = state.channels.get(host);
   if (!c) state.channels.set(host, (c = { busy: 0, waiting: [] }));
   const slot = c;
-  if (slot.busy >= MAX_CHANNELS) await new Promise<void>((resolve) => slot.waiting.push(resolve));
+  if (slot.busy >= settings().maxChannels) await new Promise<void>((resolve) => slot.waiting.push(resolve));
   else slot.busy++;
   let released = false;
   return () => {
@@ -128,6 +128,7 @@ async function acquireChannel(host: string): Promise<() => void> {
 }
 
 export function configureHosts(table: HostTable): void {
+  watchEngine();
   for (const [name, conn] of Object.entries(table)) {
     const old = state.hosts[name];
     if (old && JSON.stringify(old) !== JSON.stringify(conn)) dropConnection(name);
@@ -135,8 +136,52 @@ export function configureHosts(table: HostTable): void {
   }
 }
 
+/**
+ * Ends this provider process once the engine that started it is gone (a `pulumi up` killed with
+ * SIGKILL): the SDK's dynamic-provider host does not notice, and would idle on for ever with its
+ * connections to the hosts open. The engine is this process's parent or grandparent (the plugin
+ * script runs node as a child of sh): when any of them is gone, so is the run.
+ */
+function watchEngine(): void {
+  const key = Symbol.for("zfs-fleet.engine-watch");
+  const g = globalThis as Record<symbol, unknown>;
+  if (g[key] || process.platform !== "linux") return;
+  const ancestors = [process.ppid];
+  try {
+    const stat = readFileSync(`/proc/${process.ppid}/stat`, "utf8");
+    const grandparent = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+    if (grandparent > 1) ancestors.push(grandparent);
+  } catch {
+    // no /proc: the parent alone is watched
+  }
+  const alive = (pid: number) => {
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch (err) {
+      return (err as NodeJS.ErrnoException).code === "EPERM";
+    }
+  };
+  g[key] = setInterval(() => {
+    if (process.ppid !== ancestors[0] || !ancestors.every(alive)) process.exit(1);
+  }, 5_000).unref();
+}
+
 export function knownHosts(): string[] {
   return Object.keys(state.hosts);
+}
+
+/**
+ * Where `host` keeps one of the files the provider edits: a fact of the
+ * host's config (`zfs-fleet:hosts.<host>.sanoidConf`, `.syncoidArgs`), never
+ * a resource input. An unconfigured host fails as `run` would.
+ */
+export function configFile(host: string, file: keyof ConfigFiles): string {
+  const target = state.hosts[host];
+  if (!target) {
+    throw new ConnectionError(host, `no connection details: add it to zfs-fleet:hosts in the stack config (known: ${knownHosts().join(", ") || "none"})`);
+  }
+  return (target.files ?? DEFAULT_FILES)[file];
 }
 
 export function stats(): Record<string, HostStats> {
@@ -218,8 +263,9 @@ function open(target: HostConnection): Promise<Client> {
       keepaliveInterval: 15_000,
       keepaliveCountMax: 4,
       hostVerifier: (key: Buffer) => {
-        if (matchesPinned(target.hostKeys, key)) return true;
-        refused = new HostKeyError(target.name, target.hostKeys, key);
+        const revoked = target.revokedKeys ?? [];
+        if (matchesPinned(target.hostKeys, key, revoked)) return true;
+        refused = new HostKeyError(target.name, target.hostKeys, key, revoked.some((r) => Buffer.from(r.blob, "base64").equals(key)));
         return false;
       },
     });
@@ -231,8 +277,40 @@ function dropIfCurrent(host: string, client: Client): void {
   pending?.then((c) => c === client && state.pool.get(host) === pending && state.pool.delete(host)).catch(() => undefined);
 }
 
+/**
+ * Collects a command's stdout and stderr as bytes, decoded once at the end
+ * (a chunk may end inside a UTF-8 character), and stops at `limit` bytes of
+ * both together: a command that prints without end must not take the
+ * provider's memory with it.
+ */
+export class OutputBuffer {
+  private readonly chunks: { out: Buffer[]; err: Buffer[] } = { out: [], err: [] };
+  private bytes = 0;
+  constructor(readonly limit: number) {}
+  /** False once the limit is passed (nothing more is kept). */
+  add(stream: "out" | "err", chunk: Buffer): boolean {
+    this.bytes += chunk.length;
+    if (this.bytes > this.limit) return false;
+    this.chunks[stream].push(chunk);
+    return true;
+  }
+  get stdout(): string {
+    return Buffer.concat(this.chunks.out).toString("utf8");
+  }
+  get stderr(): string {
+    return Buffer.concat(this.chunks.err).toString("utf8");
+  }
+}
+
+class OutputLimitError extends Error {
+  constructor(limit: number) {
+    super(`the command printed more than ${limit} bytes (ZFSFLEET_MAX_OUTPUT_BYTES); it was stopped and its output dropped`);
+  }
+}
+
 function exec(client: Client, text: string, opts: RunOptions): Promise<RunResult & { lost: boolean }> {
-  const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const { timeoutMs: defaultTimeout, maxOutputBytes } = settings();
+  const timeoutMs = opts.timeoutMs ?? defaultTimeout;
   return new Promise((resolve, reject) => {
     client.exec(text, (err: Error | undefined, stream: ClientChannel) => {
       if (err) {
@@ -240,22 +318,28 @@ function exec(client: Client, text: string, opts: RunOptions): Promise<RunResult
         resolve({ stdout: "", stderr: err.message, exitCode: -1, lost: true });
         return;
       }
-      let stdout = "";
-      let stderr = "";
+      const output = new OutputBuffer(maxOutputBytes);
       let exitCode: number | null = null;
       let signal: string | undefined;
-      const timer = setTimeout(() => {
+      let failed = false;
+      const fail = (e: Error) => {
+        if (failed) return;
+        failed = true;
+        clearTimeout(timer);
         stream.close();
-        reject(new TimeoutError(timeoutMs));
-      }, timeoutMs);
-      stream.on("data", (d: Buffer) => (stdout += d.toString("utf8")));
-      stream.stderr.on("data", (d: Buffer) => (stderr += d.toString("utf8")));
+        reject(e);
+      };
+      const timer = setTimeout(() => fail(new TimeoutError(timeoutMs)), timeoutMs);
+      stream.on("data", (d: Buffer) => output.add("out", d) || fail(new OutputLimitError(maxOutputBytes)));
+      stream.stderr.on("data", (d: Buffer) => output.add("err", d) || fail(new OutputLimitError(maxOutputBytes)));
       stream.on("exit", (code: number | null, sig?: string) => {
         exitCode = code;
         signal = sig ?? undefined;
       });
       stream.on("close", () => {
         clearTimeout(timer);
+        if (failed) return;
+        const { stdout, stderr } = output;
         if (exitCode === null && signal) {
           // Killed on the host: it ran, so it is a failure, not a lost connection.
           resolve({ stdout, stderr: `${stderr}killed by signal ${signal}`, exitCode: 128, lost: false });

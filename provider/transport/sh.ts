@@ -34,6 +34,20 @@ export class Secret {
 /** Marks pre-built command text (another `sh` result) to splice in as is. */
 type Part = string | number | bigint | Secret | ShellCommand | readonly (string | number | Secret)[];
 
+/** A UTF-16 surrogate without its pair: no UTF-8 byte sequence stands for it. */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/**
+ * Why `value` cannot be passed byte for byte as a shell word, or undefined:
+ * a shell argument ends at a NUL, and a lone surrogate has no UTF-8 form (it
+ * would arrive as U+FFFD). Everything else single quotes carry unchanged.
+ */
+export function wordProblem(value: string): string | undefined {
+  if (value.includes("\u0000")) return "contains a NUL, which no shell argument can carry";
+  if (LONE_SURROGATE.test(value)) return "contains a lone UTF-16 surrogate, which has no UTF-8 form";
+  return undefined;
+}
+
 /** Quotes one value as a single POSIX shell word. */
 export function quote(value: string): string {
   if (value === "") return "''";
@@ -41,9 +55,15 @@ export function quote(value: string): string {
   return `'${value.replace(/'/g, `'\\''`)}'`;
 }
 
+function checked(value: string, shownAs: string): string {
+  const problem = wordProblem(value);
+  if (problem) throw new TypeError(`sh: ${shownAs} ${problem}; nothing was run`);
+  return value;
+}
+
 function render(part: Part): [string, string] {
   if (part instanceof ShellCommand) return [part.text, part.redacted];
-  if (part instanceof Secret) return [quote(part.value), "'[secret]'"];
+  if (part instanceof Secret) return [quote(checked(part.value, "a secret value")), "'[secret]'"];
   if (Array.isArray(part)) {
     const words = part.map((p) => render(p as Part));
     return [words.map((w) => w[0]).join(" "), words.map((w) => w[1]).join(" ")];
@@ -55,7 +75,9 @@ function render(part: Part): [string, string] {
   if (typeof part !== "string") {
     throw new TypeError(`sh: cannot interpolate a ${typeof part} into a command`);
   }
-  const q = quote(part);
+  // JSON, with the line separators JSON leaves raw escaped too: a message stays on one line.
+  const shown = JSON.stringify(part).replace(/[\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16)}`);
+  const q = quote(checked(part, shown));
   return [q, q];
 }
 

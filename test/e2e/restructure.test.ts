@@ -12,12 +12,13 @@ import { DATASETS, HOSTS } from "../../stacks/fleet";
 import { parseIni, duplicates as sanoidDuplicates } from "../../provider/sanoid/conf";
 import { duplicateTargets, parseArgs } from "../../provider/syncoid/args";
 import { DESTRUCTIVE_OPS, type Preview, review } from "../../tools/review";
+import { track } from "../lab/health";
 import { repo } from "../lab/engine";
 import { closeConnections, out, run, sh } from "../lab/support";
 
 function runDemo(env: NodeJS.ProcessEnv, log: string): Promise<number> {
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(join(repo, "tools", "demo.sh"), [], { cwd: repo, env, stdio: ["ignore", "pipe", "pipe"] });
+    const child = track(spawn(join(repo, "tools", "demo.sh"), [], { cwd: repo, env, stdio: ["ignore", "pipe", "pipe"], detached: true }));
     let text = "";
     const keep = (d: Buffer) => {
       text += d.toString();

@@ -87,7 +87,7 @@ describe("Delegation on off2, proven by pulls from ovh3", () => {
   });
 
   it.each([
-    ["mount, which Linux cannot delegate", ["hold", "mount"], /"mount" cannot be delegated on Linux/],
+    ["sharenfs, which would let the grantee share past NfsShare", ["hold", "sharenfs"], /"sharenfs" is refused: it lets the grantee share datasets/],
     ["a list in one entry", ["hold,send"], /one permission per list entry/],
     ["an injected command", ["send;zfs destroy -r zfs-hdd"], /not an OpenZFS permission name/],
     ["an unknown name", ["sendd"], /"sendd" is not an OpenZFS permission name/],

@@ -7,6 +7,7 @@ import { execFile } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { track } from "./health";
 import { type HostName, lab } from "./support";
 
 export const repo = resolve(__dirname, "../..");
@@ -111,12 +112,13 @@ export class TestStack {
   /** Runs the CLI with `input` on its standard input (secrets never go on a command line). */
   async pulumiWithInput(input: string | undefined, ...args: string[]): Promise<string> {
     return new Promise((resolvePromise, reject) => {
-      const child = execFile(
+      const child = track(execFile(
         "pulumi",
         [...args, "--non-interactive", "-s", this.stack],
         { cwd: this.dir, env: this.env, maxBuffer: 64 << 20 },
         (err, stdout, stderr) => (err ? reject(new PulumiError(args, stdout, stderr)) : resolvePromise(stdout)),
-      );
+      ));
+      child.stdin?.on("error", () => undefined); // the exit status tells what happened
       child.stdin?.end(input ?? "");
     });
   }

@@ -1,12 +1,13 @@
 // Starts the lab once per test run (or reuses the running one): `lab/labctl up` builds the image if its
-// recipe changed, boots off1, off2 and ovh3 in parallel and writes lab.json. A lab that cannot start
-// fails the run, saying why: lab tests never skip.
+// recipe changed, boots off1, off2 and ovh3 in parallel (restarting a dead VM or one of an older image)
+// and writes lab.json. A lab that cannot start fails the run, saying why: lab tests never skip.
+// At the end of the run it prints each VM's memory high-water marks (`labctl memory`).
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
 
 interface SetupContext {
-  provide(key: "zfslabJson", value: string): void;
+  provide(key: "zfslabJson" | "zfslabRunId", value: string): void;
 }
 
 // vitest runs from the repository root; __dirname is there too when the runner provides it.
@@ -27,7 +28,7 @@ function runLabctl(args: string[]): Promise<string> {
   });
 }
 
-export default async function setup(context: SetupContext): Promise<void> {
+export default async function setup(context: SetupContext): Promise<() => Promise<void>> {
   if (!existsSync(labctl)) throw new Error(`${labctl} is missing`);
   const started = Date.now();
   await runLabctl(["up"]);
@@ -35,6 +36,12 @@ export default async function setup(context: SetupContext): Promise<void> {
   if (!existsSync(labJson)) throw new Error(`labctl up succeeded but ${labJson} does not exist`);
   process.env.ZFSLAB_JSON = labJson;
   context.provide("zfslabJson", labJson);
+  context.provide("zfslabRunId", `${new Date().toISOString().replace(/[:.]/g, "")}-${process.pid}`);
+  await runLabctl(["memory", "--reset"]);
   console.log(`[lab] up in ${((Date.now() - started) / 1000).toFixed(0)} s, ${labJson}`);
-  // No teardown: the VMs stay up for the next run (`labctl down` stops them).
+  // The VMs stay up for the next run (`labctl down` stops them).
+  return async () => {
+    const table = await runLabctl(["memory"]).catch((err: Error) => `(no memory report: ${err.message})`);
+    console.log(`\n[lab] memory high-water marks of this run (MemTotal - MemAvailable, the ARC, unreclaimable slab):\n${table}\n`);
+  };
 }

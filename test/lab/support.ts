@@ -5,6 +5,7 @@ import { readFileSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { inject } from "vitest";
+import { assertLabAlive, track } from "./health";
 
 export type HostName = "off1" | "off2" | "ovh3";
 export const HOSTS: readonly HostName[] = ["off1", "off2", "ovh3"];
@@ -34,6 +35,8 @@ export interface Lab {
 declare module "vitest" {
   export interface ProvidedContext {
     zfslabJson: string;
+    /** One id per test run: a dead VM is restarted once per run (test/lab/health.ts). */
+    zfslabRunId: string;
   }
 }
 
@@ -103,7 +106,7 @@ export function spawnCollect(
   options: { input?: string; timeoutMs?: number; detaches?: boolean } = {},
 ): Promise<Result> {
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { stdio: ["pipe", "pipe", "pipe"] });
+    const child = track(spawn(command, args, { stdio: ["pipe", "pipe", "pipe"] }));
     let stdout = "";
     let stderr = "";
     child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d));
@@ -119,6 +122,9 @@ export function spawnCollect(
     // A process that leaves a daemon behind (ssh -f) may keep the pipes open: its exit is the end.
     if (options.detaches) child.on("exit", done);
     else child.on("close", done);
+    // A child that exits without reading its input (a failed ssh, a master gone to the background)
+    // closes the pipe: its exit code says what happened, the EPIPE adds nothing.
+    child.stdin.on("error", () => undefined);
     child.stdin.end(options.input ?? "");
   });
 }
@@ -204,6 +210,7 @@ export interface RunOptions {
 
 /** Runs a shell command as root on a VM. The only way tests talk to the VMs. */
 export async function run(host: HostName, command: string, options: RunOptions = {}): Promise<Result> {
+  assertLabAlive();
   await ensureMaster(host);
   const started = Date.now();
   const r = await spawnCollect("ssh", [...baseArgs(host), "-o", "ControlMaster=no", target(host), command], {
@@ -255,6 +262,7 @@ export async function waitFor<T>(what: string, check: () => Promise<T | undefine
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   for (;;) {
+    assertLabAlive();
     try {
       const v = await check();
       if (v !== undefined) return v;

@@ -124,10 +124,20 @@ describe("40 policies and 40 pulls on ovh3 in one up", () => {
     expect(snaps.some((s) => s.endsWith("_yearly") || s.endsWith("_frequently"))).toBe(false);
   });
 
-  it("a run of the pull service pulls all 40", async () => {
+  it("the pull service's own loop runs all 40 lines and pulls all 40", async () => {
+    // The operators' loop (/usr/local/sbin/syncoid-args, what syncoid.service runs) over the very lines
+    // the provider wrote, in four slices side by side instead of one after another: each line is read,
+    // split and run as the service does it (syncoid.test.ts runs the service itself), in a quarter of
+    // the time the serial service takes under emulation (about 10 s a line).
     const started = Date.now();
-    await run("ovh3", "systemctl start syncoid.service", { timeoutMs: 1_800_000 });
-    console.log(`[measure] syncoid.service over ${N} lines: ${seconds(Date.now() - started)} s`);
+    await run(
+      "ovh3",
+      `d=$(mktemp -d) && grep -v '^#' /etc/sanoid/syncoid-args.conf | grep . | split -n r/4 - "$d/slice." &&
+       status=0; for f in "$d"/slice.*; do /usr/local/sbin/syncoid-args "$f" > "$f.log" 2>&1 & done;
+       for job in $(jobs -p); do wait "$job" || status=1; done; cat "$d"/*.log; rm -rf "$d"; exit $status`,
+      { timeoutMs: 1_800_000 },
+    );
+    console.log(`[measure] the service's loop over ${N} lines, in 4 slices: ${seconds(Date.now() - started)} s`);
     const pulled = (await out("ovh3", "zfs list -H -o name -t snapshot -r rpool/pulled")).split("\n").filter(Boolean);
     expect(pulled).toHaveLength(N);
     expect(pulled).toContain(`rpool/pulled/d39@${SNAP}`);

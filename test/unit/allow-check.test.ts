@@ -40,6 +40,7 @@ describe("check accepts the operators' cases", () => {
   it.each([
     ["Delegation", delegation, grant],
     ["Delegation on a group, local only", delegation, { ...grant, who: { group: "backup" }, scope: "local" }],
+    ["Delegation for a non-root receive (mount is required with create and receive)", delegation, { ...grant, permissions: ["create", "mount", "receive"] }],
     ["NfsShare", nfs, share],
     ["NfsShare to everyone, explicitly", nfs, { host: "ovh3", dataset: "rpool/x", allowEveryone: true }],
     ["SanoidPolicy", sanoid, policy],
@@ -53,7 +54,7 @@ describe("check accepts the operators' cases", () => {
 
 describe("check refuses hostile and mistaken input, naming the field and the rule", () => {
   it.each([
-    ["Delegation", delegation, { ...grant, permissions: ["hold", "mount"] }, /permissions\[1\]: "mount" cannot be delegated on Linux/],
+    ["Delegation", delegation, { ...grant, permissions: ["hold", "sharenfs"] }, /permissions\[1\]: "sharenfs" is refused: it lets the grantee share datasets/],
     ["Delegation", delegation, { ...grant, permissions: ["hold,send"] }, /permissions\[0\]:.*one permission per list entry/],
     ["Delegation", delegation, { ...grant, permissions: ["send; zfs destroy -r zfs-hdd"] }, /permissions\[0\]:.*not an OpenZFS permission/],
     ["Delegation", delegation, { ...grant, who: { user: "ovh3operator", everyone: true } }, /who: give exactly one/],

@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import {
+  grantWarnings,
   heldIn,
   isEmptyPlan,
   parseAllow,
@@ -51,13 +52,7 @@ describe("zfs allow output, as OpenZFS 2.1 prints it", () => {
   });
 
   it("the report's output on off2: hold,send for both pullers", () => {
-    const text = [
-      "---- Permissions on zfs-hdd ------------------------------------------",
-      "Local+Descendent permissions:",
-      "\tuser off1operator hold,send",
-      "\tuser ovh3operator hold,send",
-      "",
-    ].join("\n");
+    const text = fixture("zfs-allow-off2-zfs-hdd.txt");
     expect(parseAllow(text, "zfs-hdd").grants["user ovh3operator"]).toEqual({ local: ["hold", "send"], descendent: ["hold", "send"] });
     // A dataset whose name is a prefix of another's must not pick up its block.
     expect(parseAllow(text, "zfs").grants).toEqual({});
@@ -70,16 +65,18 @@ describe("zfs allow output, as OpenZFS 2.1 prints it", () => {
 });
 
 describe("permission names", () => {
-  it.each(["hold", "send", "snapshot", "destroy", "receive", "userprop", "compression", "@pull", "load-key"])("accepts %s", (p) =>
+  it.each(["hold", "send", "snapshot", "destroy", "receive", "userprop", "compression", "@pull", "load-key", "mount", "canmount", "rename"])("accepts %s", (p) =>
     expect(permissionProblem(p)).toBeUndefined(),
   );
   it.each([
-    ["mount", /cannot be delegated on Linux: Linux lets only root mount/],
-    ["unmount", /cannot be delegated on Linux/],
-    ["mountpoint", /cannot be delegated on Linux/],
-    ["canmount", /cannot be delegated on Linux/],
-    ["rename", /cannot be delegated on Linux/],
-    ["share", /cannot be delegated on Linux.*NfsShare/],
+    ["sharenfs", /"sharenfs" is refused: it lets the grantee share datasets over NFS to any client, past NfsShare's checks/],
+    ["sharesmb", /"sharesmb" is refused: .*SMB/],
+    ["share", /"share" is refused: .*NfsShare/],
+    ["mountpoint", /"mountpoint" is refused: it lets the grantee choose where root mounts the dataset/],
+    ["unmount", /"unmount" is refused: it is not a zfs allow permission: mount covers/],
+    ["constructor", /not an OpenZFS permission name/],
+    ["toString", /not an OpenZFS permission name/],
+    ["__proto__", /not an OpenZFS permission name/],
     ["hold,send", /one permission per list entry/],
     ["sendd", /not an OpenZFS permission name/],
     ["Send", /not an OpenZFS permission name/],
@@ -150,5 +147,40 @@ describe("planning grants and revocations", () => {
   it("heldIn reports a permission as held in both scopes only when it is in both", () => {
     expect(heldIn({ local: ["hold", "send"], descendent: ["send"] }, "both")).toEqual(["send"]);
     expect(heldIn({ local: ["hold", "send"], descendent: ["send"] }, "local")).toEqual(["hold", "send"]);
+  });
+});
+
+describe("warnings on grants that are allowed but worth a reviewer's eye", () => {
+  const user = { kind: "user", name: "zfsrecv" } as const;
+
+  it("says what mount, canmount and rename do and do not allow on Linux", () => {
+    const w = grantWarnings(user, ["create", "mount", "receive"], "rpool/recv");
+    expect(w).toEqual([expect.stringMatching(/^Delegation of "mount" to user zfsrecv on rpool\/recv: on Linux the grantee cannot mount or unmount \(only root can\); .*receive with -u/)]);
+    expect(grantWarnings(user, ["canmount"], "p/x").join("\n")).toMatch(/takes effect when root next mounts/);
+    expect(grantWarnings(user, ["rename", "create", "mount"], "p/x").join("\n")).toMatch(/can rename only a dataset that is not mounted/);
+  });
+
+  it.each([
+    [["receive"], /receive .*requires create and mount with it, and this grant lacks create, mount/],
+    [["create", "receive"], /receive .*lacks mount/],
+    [["snapshot"], /snapshot .*requires mount .*lacks mount/],
+    [["destroy", "hold"], /destroy .*lacks mount/],
+    [["clone", "mount"], /clone .*lacks create/],
+  ])("warns when %j lacks what zfs-allow(8) requires with it", (permissions, why) => {
+    expect(grantWarnings(user, permissions, "p/x").join("\n")).toMatch(why);
+  });
+
+  it("cannot tell what a permission set holds, and says so instead of guessing", () => {
+    const w = grantWarnings(user, ["receive", "@recv"], "p/x");
+    expect(w).toEqual([expect.stringMatching(/@recv .*defined on the host \(zfs allow -s\), not in this program/)]);
+  });
+
+  it("warns on powerful grants to everyone", () => {
+    expect(grantWarnings({ kind: "everyone" }, ["destroy", "mount", "hold"], "p/x").join("\n")).toMatch(/Delegation to everyone on p\/x: every user of the host may destroy there/);
+    expect(grantWarnings({ kind: "everyone" }, ["hold"], "p/x")).toEqual([]);
+  });
+
+  it("says nothing about the fleet's hold,send", () => {
+    expect(grantWarnings({ kind: "user", name: "ovh3operator" }, ["hold", "send"], "zfs-hdd")).toEqual([]);
   });
 });

@@ -59,6 +59,40 @@ describe.each(KINDS.map(([kind, given]) => ({ name: kind.kind, kind, given })))(
   });
 });
 
+describe("an input a kind no longer has (path, before the files became the host's)", () => {
+  const pull = KINDS.find(([k]) => k === syncoidPullKind)![1];
+  const policy = KINDS.find(([k]) => k === sanoidPolicyKind)![1];
+
+  it.each([
+    ["SyncoidPull", syncoidPullKind, pull, "/etc/sanoid/syncoid-args.conf"],
+    ["SanoidPolicy", sanoidPolicyKind, policy, "/etc/sanoid/sanoid.conf"],
+  ] as const)("%s: a state that still holds it shows no change, and reads as if it did not", (_n, kind, given, path) => {
+    const checked = kind.check(given).inputs;
+    const older = { ...checked, path, line: "", duplicates: [] };
+    expect(kind.diff(older, checked).changes).toBe(false);
+    expect(kind.complete(older)).not.toHaveProperty("path");
+    // Even one that named another file: the file is the host's now.
+    expect(kind.diff({ ...older, path: "/tmp/test.conf" }, checked).changes).toBe(false);
+  });
+
+  it.each([
+    ["SyncoidPull", syncoidPullKind, pull],
+    ["SanoidPolicy", sanoidPolicyKind, policy],
+  ] as const)("%s: a program that still gives it is refused, saying where the file is now", (_n, kind, given) => {
+    const { failures } = kind.check({ ...given, path: "/etc/sanoid/x.conf" });
+    expect(failures).toEqual([{ property: "path", reason: expect.stringMatching(/is no longer an input of .*: the file is the host's, zfs-fleet:hosts\.<host>\.(sanoidConf|syncoidArgs)/) }]);
+  });
+});
+
+describe("check stores only the declared inputs", () => {
+  it.each(KINDS.map(([kind, given]) => ({ name: kind.kind, kind, given })))("$name", ({ kind, given }) => {
+    const { inputs, failures } = kind.check({ ...given, __provider: "serialized shim" });
+    expect(failures).toEqual([]);
+    expect(Object.keys(inputs).every((k) => kind.fields.some((f) => f.name === k))).toBe(true);
+    expect(kind.check({ ...given, extra: 1 }).failures).toEqual([{ property: "extra", reason: expect.stringMatching(new RegExp(`is not an input of ${kind.kind}`)) }]);
+  });
+});
+
 describe("a secret input", () => {
   const kind = defineKind({
     kind: "Dataset",

@@ -2,7 +2,7 @@
 // instead of over SSH: the transport's `run` is replaced by a local `sh -c`
 // (vi.mock is hoisted above the imports).
 import { spawn } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
@@ -45,9 +45,9 @@ beforeEach(() => {
 });
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-const writeScript = (args: string[], stdin: string) =>
+const writeScript = (args: string[], stdin: string, env: NodeJS.ProcessEnv = process.env) =>
   new Promise<{ code: number; stderr: string }>((resolve) => {
-    const child = spawn("sh", ["-c", WRITE_SCRIPT, "zfs-fleet-write", ...args]);
+    const child = spawn("sh", ["-c", WRITE_SCRIPT, "zfs-fleet-write", ...args], { env });
     let stderr = "";
     child.stderr.on("data", (d) => (stderr += d));
     child.on("close", (code) => resolve({ code: code ?? -1, stderr }));
@@ -85,6 +85,85 @@ describe("the write script on the host", () => {
     expect(r.stderr).toMatch(/incomplete/);
     expect(readFileSync(f, "utf8")).toBe("old\n");
     expect(readdirSync(dir).sort()).toEqual([".zfs-fleet.lock", "a.conf"]);
+  });
+});
+
+describe("the scripts never follow a symbolic link", () => {
+  let outside: string;
+  beforeEach(() => {
+    outside = mkdtempSync(join(tmpdir(), "remotefile-outside-"));
+    writeFileSync(join(outside, "shadow"), "root:secret:19000::::::\n", { mode: 0o640 });
+  });
+  afterEach(() => rmSync(outside, { recursive: true, force: true }));
+
+  it("refuses to replace a file that is a link, and leaves both the link and its target as they were", async () => {
+    const link = join(dir, "sanoid.conf");
+    symlinkSync(join(outside, "shadow"), link);
+    const old = readFileSync(join(outside, "shadow"), "utf8");
+    const r = await writeScript([link, sha256(old), sha256("[x]\n"), "none"], "[x]\n");
+    expect(r.code).toBe(78);
+    expect(r.stderr).toMatch(/is a symbolic link or not a regular file; refusing to follow or replace it/);
+    expect(readFileSync(join(outside, "shadow"), "utf8")).toBe(old);
+    expect(statSync(join(outside, "shadow")).mode & 0o777).toBe(0o640);
+    expect(lstatSync(link).isSymbolicLink()).toBe(true);
+    expect(readdirSync(dir).filter((f) => f.includes("zfs-fleet.") && f !== ".zfs-fleet.lock")).toEqual([]);
+  });
+
+  it("refuses a dangling link too: its target is not created", async () => {
+    const link = join(dir, "syncoid-args.conf");
+    symlinkSync(join(outside, "cron.d-evil"), link);
+    expect((await writeScript([link, "absent", sha256("x\n"), "none"], "x\n")).code).toBe(78);
+    expect(existsSync(join(outside, "cron.d-evil"))).toBe(false);
+  });
+
+  it("refuses a directory reached through a link, and a linked lock file", async () => {
+    symlinkSync(outside, join(dir, "sanoid"));
+    expect((await writeScript([join(dir, "sanoid", "sanoid.conf"), "absent", sha256("x\n"), "none"], "x\n")).code).toBe(78);
+    expect(existsSync(join(outside, "sanoid.conf"))).toBe(false);
+    const sub = join(dir, "real");
+    mkdirSync(sub);
+    symlinkSync(join(outside, "lock-target"), join(sub, ".zfs-fleet.lock"));
+    expect((await writeScript([join(sub, "sanoid.conf"), "absent", sha256("x\n"), "none"], "x\n")).code).toBe(78);
+    expect(existsSync(join(outside, "lock-target"))).toBe(false);
+  });
+
+  it("reads nothing through a link: the read is refused instead of putting the target into the state", async () => {
+    const link = join(dir, "sanoid.conf");
+    symlinkSync(join(outside, "shadow"), link);
+    await expect(readRemoteFile("h", link)).rejects.toThrow(/h: .*sanoid.conf not read: .*is a symbolic link/);
+    symlinkSync(outside, join(dir, "etc"));
+    await expect(readRemoteFile("h", join(dir, "etc", "shadow"))).rejects.toThrow(/is a symbolic link or goes through one/);
+  });
+});
+
+describe("the compare-and-swap covers what was validated", () => {
+  // A stand-in for sanoid on PATH: it takes as long as sanoid does, during
+  // which an operator saves the file by hand (outside the provider's lock).
+  let bin: string;
+  beforeEach(() => {
+    bin = mkdtempSync(join(tmpdir(), "remotefile-bin-"));
+    writeFileSync(join(bin, "sanoid"), '#!/bin/sh\n[ -n "${HAND_EDIT:-}" ] && echo "# edited by hand" >> "$HAND_EDIT"\nexit 0\n');
+    chmodSync(join(bin, "sanoid"), 0o755);
+  });
+  afterEach(() => rmSync(bin, { recursive: true, force: true }));
+
+  it("a hand edit made while the new content is validated is a conflict, and is kept", async () => {
+    const f = join(dir, "sanoid.conf");
+    writeFileSync(f, "[a/b]\n  hourly = 1\n");
+    const env = { ...process.env, PATH: `${bin}:${process.env.PATH}`, HAND_EDIT: f };
+    const r = await writeScript([f, sha256("[a/b]\n  hourly = 1\n"), sha256("[a/b]\n  hourly = 2\n"), "sanoid"], "[a/b]\n  hourly = 2\n", env);
+    expect(r.code).toBe(74);
+    expect(readFileSync(f, "utf8")).toBe("[a/b]\n  hourly = 1\n# edited by hand\n");
+    expect(readdirSync(dir).sort()).toEqual([".zfs-fleet.lock", "sanoid.conf"]);
+  });
+
+  it("without one, the validated content replaces the file", async () => {
+    const f = join(dir, "sanoid.conf");
+    writeFileSync(f, "[a/b]\n  hourly = 1\n");
+    const env = { ...process.env, PATH: `${bin}:${process.env.PATH}` };
+    const r = await writeScript([f, sha256("[a/b]\n  hourly = 1\n"), sha256("[a/b]\n  hourly = 2\n"), "sanoid"], "[a/b]\n  hourly = 2\n", env);
+    expect(r.code, r.stderr).toBe(0);
+    expect(readFileSync(f, "utf8")).toBe("[a/b]\n  hourly = 2\n");
   });
 });
 

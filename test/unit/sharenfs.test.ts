@@ -2,9 +2,13 @@ import { describe, expect, it } from "vitest";
 import { addressProblem, optionProblem, parseSharenfs, renderSharenfs, shareKey } from "../../provider/nfs/sharenfs";
 
 describe("sharenfs clients", () => {
-  it.each(["10.0.0.2", "10.0.0.2/32", "10.0.0.0/28", "10.1.0.200/32", "0.0.0.0/0", "off2.openfoodfacts.org", "staging"])("accepts %s", (a) =>
+  it.each(["10.0.0.2", "10.0.0.2/32", "10.0.0.0/28", "10.1.0.200/32", "10.1.0.0/16", "off2.openfoodfacts.org", "staging"])("accepts %s", (a) =>
     expect(addressProblem(a)).toBeUndefined(),
   );
+  it.each(["0.0.0.0/0", "0.0.0.0/1", "128.0.0.0/1", "10.0.0.0/8", "10.0.0.0/15"])("refuses %s, wider than /16, unless allowEveryone: it is every host by another name", (a) => {
+    expect(addressProblem(a)).toMatch(/covers \d+ addresses: every host or nearly .* set allowEveryone: true/);
+    expect(addressProblem(a, true)).toBeUndefined();
+  });
   it.each([
     ["", /must be/],
     ["*", /allowEveryone/],

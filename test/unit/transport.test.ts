@@ -1,7 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { hostTable } from "../../provider/config";
-import { HostKeyError, fingerprint, keysFromKnownHosts, matchesPinned, parsePublicKeyLine } from "../../provider/transport/hostkey";
-import { RemoteCommandError, run, stats } from "../../provider/transport";
+import { createHmac } from "node:crypto";
+import { configure } from "../../provider/index";
+import { ConfigError, hostTable, settings } from "../../provider/config";
+import { HostKeyError, fingerprint, keysFromKnownHosts, matchesPinned, parsePublicKeyLine, readKnownHosts } from "../../provider/transport/hostkey";
+import { OutputBuffer, RemoteCommandError, run, stats } from "../../provider/transport";
 import { Secret, quote, sh } from "../../provider/transport/sh";
 
 const ED = "AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl";
@@ -96,5 +98,123 @@ describe("the choke point's errors and counters", () => {
     expect(sh`zfs create ${[]} ${[]} ${"rpool/x"}`.text).toBe("zfs create rpool/x");
     expect(sh`zfs rename ${["-p"]} ${"a/b"} ${"a/c"}`.text).toBe("zfs rename -p a/b a/c");
     expect(sh`echo ${""} x`.text).toBe("echo '' x");
+  });
+});
+
+describe("known_hosts markers", () => {
+  const hashed = (name: string, salt = Buffer.from("0123456789abcdefghij")) =>
+    `|1|${salt.toString("base64")}|${createHmac("sha1", salt).update(name).digest("base64")}`;
+
+  it("honours @revoked: a revoked key is never pinned, whatever host its line names", () => {
+    const content = `off2.example ssh-ed25519 ${ED}\noff2.example ssh-ed25519 ${OTHER}\n@revoked * ssh-ed25519 ${ED}\n`;
+    const known = readKnownHosts(content, "off2.example", 22);
+    expect(known.keys.map((k) => k.blob)).toEqual([OTHER]);
+    expect(known.revoked.map((k) => k.blob)).toEqual([ED]);
+    expect(matchesPinned([parsePublicKeyLine(`ssh-ed25519 ${ED}`)!], Buffer.from(ED, "base64"), known.revoked)).toBe(false);
+    expect(new HostKeyError("off2", known.keys, Buffer.from(ED, "base64"), true).message).toMatch(/which knownHosts marks @revoked/);
+  });
+
+  it("refuses a hostKey that knownHosts revokes", () => {
+    const hosts = { off2: { address: "off2.example", hostKey: `ssh-ed25519 ${ED}`, knownHosts: `@revoked off2.example ssh-ed25519 ${ED}` } };
+    expect(() => hostTable((k) => (k === "hosts" ? hosts : undefined))).toThrow(/zfs-fleet:hosts\.off2\.hostKey: that key is marked @revoked/);
+  });
+
+  it.each([
+    ["a plain pattern", "off2.example"],
+    ["a wildcard", "*.example"],
+    ["a port form", "[off2.example]:22"],
+    ["a hashed name", hashed("off2.example")],
+  ])("refuses a @cert-authority line for the host (%s) instead of pinning the CA's key as the host's", (_what, pattern) => {
+    const content = `@cert-authority ${pattern} ssh-ed25519 ${OTHER}\n`;
+    expect(() => readKnownHosts(content, "off2.example", 22)).toThrow(/@cert-authority line applies to off2.example .*not supported/);
+    const hosts = { off2: { address: "off2.example", knownHosts: content } };
+    expect(() => hostTable((k) => (k === "hosts" ? hosts : undefined))).toThrow(/zfs-fleet:hosts\.off2\.knownHosts: a @cert-authority line/);
+  });
+
+  it("ignores a @cert-authority line for other hosts, and one the host is negated from", () => {
+    expect(readKnownHosts(`@cert-authority *.other ssh-ed25519 ${OTHER}\noff2.example ssh-ed25519 ${ED}\n`, "off2.example", 22).keys).toHaveLength(1);
+    expect(readKnownHosts(`@cert-authority *.example,!off2.example ssh-ed25519 ${OTHER}\n`, "off2.example", 22).keys).toEqual([]);
+  });
+
+  it("refuses a marker it does not know", () => {
+    expect(() => readKnownHosts(`@trusted off2.example ssh-ed25519 ${ED}\n`, "off2.example", 22)).toThrow(/unknown marker @trusted/);
+  });
+});
+
+describe("where a host's sanoid and syncoid files are", () => {
+  const table = (files: Record<string, unknown>) => hostTable((k) => (k === "hosts" ? { off2: { address: "10.0.0.2", ...files } } : undefined));
+
+  it("defaults to /etc/sanoid/, and may name another file there", () => {
+    expect(table({}).off2.files).toEqual({ sanoidConf: "/etc/sanoid/sanoid.conf", syncoidArgs: "/etc/sanoid/syncoid-args.conf" });
+    expect(table({ sanoidConf: "/etc/sanoid/sanoid-test.conf" }).off2.files.sanoidConf).toBe("/etc/sanoid/sanoid-test.conf");
+  });
+
+  it.each([
+    ["/etc/shadow", /must be a file directly in \/etc\/sanoid\//],
+    ["/etc/sanoid/../shadow", /empty, '\.' or '\.\.' component/],
+    ["/etc/sanoid/./sanoid.conf", /empty, '\.' or '\.\.' component/],
+    ["/etc/sanoid/sub/sanoid.conf", /directly in \/etc\/sanoid\//],
+    ["/etc/sanoid/", /empty/],
+    ["etc/sanoid/sanoid.conf", /absolute path/],
+    ["/etc/sanoid/a b", /absolute path of plain characters/],
+    ["/etc/sanoid/a\nb", /absolute path of plain characters/],
+    ["/etc/sanoidx/sanoid.conf", /directly in \/etc\/sanoid\//],
+  ])("refuses %j", (path, why) => {
+    expect(() => table({ syncoidArgs: path })).toThrow(/zfs-fleet:hosts\.off2\.syncoidArgs: /);
+    expect(() => table({ syncoidArgs: path })).toThrow(why);
+  });
+
+  it("reads sudo as a boolean, not as any non-empty text", () => {
+    expect(table({ sudo: "false" }).off2.sudo).toBe(false);
+    expect(table({ sudo: true }).off2.sudo).toBe(true);
+    expect(() => table({ sudo: "no" })).toThrow(/sudo/);
+  });
+});
+
+describe("settings from the environment", () => {
+  it("are their defaults when unset or empty", () => {
+    expect(settings({})).toEqual({ timeoutMs: 120_000, maxChannels: 8, swapWaitMs: 120_000, editAttempts: 60, maxOutputBytes: 64 << 20 });
+    expect(settings({ ZFSFLEET_TIMEOUT_MS: "", ZFSFLEET_MAX_CHANNELS: "4" })).toMatchObject({ timeoutMs: 120_000, maxChannels: 4 });
+  });
+
+  it.each([
+    ["ZFSFLEET_TIMEOUT_MS", "2m"],
+    ["ZFSFLEET_TIMEOUT_MS", "NaN"],
+    ["ZFSFLEET_TIMEOUT_MS", "0"],
+    ["ZFSFLEET_TIMEOUT_MS", "-5"],
+    ["ZFSFLEET_TIMEOUT_MS", "1e9"],
+    ["ZFSFLEET_MAX_CHANNELS", "11"],
+    ["ZFSFLEET_SWAP_WAIT_MS", "soon"],
+    ["ZFSFLEET_EDIT_ATTEMPTS", "0"],
+    ["ZFSFLEET_MAX_OUTPUT_BYTES", "1"],
+  ])("refuses %s=%j, naming it and its bounds", (name, value) => {
+    expect(() => settings({ [name]: value })).toThrow(ConfigError);
+    expect(() => settings({ [name]: value })).toThrow(new RegExp(`${name}="${value.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}" must be a whole number of \\w+ from \\d+ to \\d+`));
+  });
+
+  it("refuses a bad one at start: configure fails before any host is configured", () => {
+    process.env.ZFSFLEET_TIMEOUT_MS = "2m";
+    try {
+      expect(() => configure(() => undefined)).toThrow(/ZFSFLEET_TIMEOUT_MS="2m"/);
+    } finally {
+      delete process.env.ZFSFLEET_TIMEOUT_MS;
+    }
+  });
+});
+
+describe("a command's output is capped", () => {
+  it("keeps what comes within the limit, whole UTF-8 characters across chunks", () => {
+    const b = new OutputBuffer(16);
+    const e = Buffer.from("é");
+    expect(b.add("out", Buffer.concat([Buffer.from("caf"), e.subarray(0, 1)]))).toBe(true);
+    expect(b.add("out", e.subarray(1))).toBe(true);
+    expect(b.add("err", Buffer.from("warn"))).toBe(true);
+    expect([b.stdout, b.stderr]).toEqual(["café", "warn"]);
+  });
+
+  it("says when stdout and stderr together pass it", () => {
+    const b = new OutputBuffer(8);
+    expect(b.add("out", Buffer.alloc(5))).toBe(true);
+    expect(b.add("err", Buffer.alloc(4))).toBe(false);
   });
 });

@@ -7,7 +7,8 @@
 // <@pulumi/pulumi/cmd/run> --monitor ... <program>` with the stack's config in
 // PULUMI_CONFIG. It does only what this project needs: no plugin discovery
 // (the program uses dynamic providers only), no package installation (`make`
-// runs npm), no code generation.
+// runs npm), no code generation. Of the plugins a Node.js program can be, it
+// runs policy packs (`--policy-pack`, see RunPlugin) and nothing else.
 package main
 
 import (
@@ -24,7 +25,10 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
+	sdk "github.com/pulumi/pulumi/sdk/v3"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/apitype"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/util/rpcutil"
 	pulumirpc "github.com/pulumi/pulumi/sdk/v3/proto/go"
 	"google.golang.org/grpc"
@@ -44,6 +48,56 @@ type host struct {
 
 	mu         sync.Mutex
 	engineAddr string
+	// Whether the engine is being watched (watchEngine), and the node processes running for it.
+	watching bool
+	children map[*exec.Cmd]struct{}
+}
+
+// engineCheckEvery is how often the host asks the engine whether it is still there.
+const engineCheckEvery = 15 * time.Second
+
+// watchEngine ends this host, and the programs and policy packs it runs, once the engine that started
+// it is gone (a `pulumi up` killed with SIGKILL): otherwise they would idle on forever, holding their
+// connections to the hosts. Upstream's language hosts do the same with the same health check.
+func (h *host) watchEngine(addr string) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.watching || addr == "" {
+		return
+	}
+	h.watching = true
+	ctx, gone := context.WithCancel(context.Background())
+	if err := rpcutil.Healthcheck(ctx, addr, engineCheckEvery, gone); err != nil {
+		h.watching = false
+		return
+	}
+	go func() {
+		<-ctx.Done()
+		h.mu.Lock()
+		for cmd := range h.children {
+			if cmd.Process != nil {
+				_ = cmd.Process.Kill()
+			}
+		}
+		h.mu.Unlock()
+		fmt.Fprintf(os.Stderr, "pulumi-language-nodejs: the engine at %s is gone; exiting\n", addr)
+		os.Exit(1)
+	}()
+}
+
+// track runs cmd (started by the caller) as one of the host's children until it ends.
+func (h *host) track(cmd *exec.Cmd) func() {
+	h.mu.Lock()
+	if h.children == nil {
+		h.children = map[*exec.Cmd]struct{}{}
+	}
+	h.children[cmd] = struct{}{}
+	h.mu.Unlock()
+	return func() {
+		h.mu.Lock()
+		delete(h.children, cmd)
+		h.mu.Unlock()
+	}
 }
 
 func main() {
@@ -57,6 +111,7 @@ func main() {
 	h := &host{}
 	if flags.NArg() > 0 {
 		h.engineAddr = flags.Arg(0)
+		h.watchEngine(h.engineAddr)
 	}
 
 	handle, err := rpcutil.ServeWithOptions(rpcutil.ServeOptions{
@@ -81,8 +136,9 @@ func (h *host) Handshake(
 	_ context.Context, req *pulumirpc.LanguageHandshakeRequest,
 ) (*pulumirpc.LanguageHandshakeResponse, error) {
 	h.mu.Lock()
-	defer h.mu.Unlock()
 	h.engineAddr = req.GetEngineAddress()
+	h.mu.Unlock()
+	h.watchEngine(req.GetEngineAddress())
 	return &pulumirpc.LanguageHandshakeResponse{}, nil
 }
 
@@ -113,7 +169,7 @@ func (h *host) Run(ctx context.Context, req *pulumirpc.RunRequest) (*pulumirpc.R
 	if info := req.GetInfo(); info != nil && info.GetProgramDirectory() != "" {
 		programDir = info.GetProgramDirectory()
 	}
-	runScript, err := resolveRunScript(ctx, node, programDir)
+	runScript, err := resolveModule(ctx, node, programDir, "@pulumi/pulumi/cmd/run")
 	if err != nil {
 		return &pulumirpc.RunResponse{Error: err.Error()}, nil
 	}
@@ -155,7 +211,12 @@ func (h *host) Run(ctx context.Context, req *pulumirpc.RunRequest) (*pulumirpc.R
 	cmd.Env = env
 	cmd.Stdout = os.Stdout
 	cmd.Stderr = os.Stderr
-	runErr := cmd.Run()
+	runErr := cmd.Start()
+	if runErr == nil {
+		done := h.track(cmd)
+		runErr = cmd.Wait()
+		done()
+	}
 	var exitErr *exec.ExitError
 	switch {
 	case runErr == nil:
@@ -171,14 +232,15 @@ func (h *host) Run(ctx context.Context, req *pulumirpc.RunRequest) (*pulumirpc.R
 	}
 }
 
-// resolveRunScript finds @pulumi/pulumi's run script the way Node resolves it
-// from the program's directory, so the program's own copy of the SDK is used.
-func resolveRunScript(ctx context.Context, node, dir string) (string, error) {
+// resolveModule finds one of @pulumi/pulumi's scripts the way Node resolves
+// it from the program's (or policy pack's) directory, so that directory's own
+// copy of the SDK is used.
+func resolveModule(ctx context.Context, node, dir, module string) (string, error) {
 	out, err := exec.CommandContext(ctx, node, "-e",
-		"process.stdout.write(require.resolve('@pulumi/pulumi/cmd/run', {paths: [process.argv[1]]}))",
-		dir).Output()
+		"process.stdout.write(require.resolve(process.argv[2], {paths: [process.argv[1]]}))",
+		dir, module).Output()
 	if err != nil {
-		return "", fmt.Errorf("@pulumi/pulumi is not installed for the program in %s (run `npm ci` there): %v", dir, err)
+		return "", fmt.Errorf("%s cannot be found from %s (is @pulumi/pulumi installed there? run `npm ci`): %v", module, dir, err)
 	}
 	return strings.TrimSpace(string(out)), nil
 }
@@ -293,4 +355,123 @@ func readJSON(path string, into any) error {
 	}
 	defer f.Close()
 	return json.NewDecoder(bufio.NewReader(f)).Decode(into)
+}
+
+// RunPlugin starts a plugin written in Node.js. The engine launches a policy
+// pack this way (`pulumi preview|up --policy-pack DIR`): without it, a pack
+// fails to start with "unimplemented". Only policy packs are supported; the
+// project has no other Node.js plugin.
+//
+// A policy pack is @pulumi/pulumi's run-policy-pack script run on the pack's
+// directory. @pulumi/policy learns the stack (pulumi.getStack(), the stack's
+// config through pulumi.Config) from environment variables, while the engine
+// sends them over gRPC (ConfigureStack) only once the plugin is up. The SDK's
+// PolicyProxy bridges the two: it answers the engine first, hands us the
+// stack's configuration, and forwards every later call to the pack we then
+// start with that configuration in its environment.
+func (h *host) RunPlugin(req *pulumirpc.RunPluginRequest, server pulumirpc.LanguageRuntime_RunPluginServer) error {
+	if req.GetKind() != string(apitype.AnalyzerPlugin) {
+		return fmt.Errorf("this project's Node.js language host runs policy packs only, not %s plugins (%s)",
+			req.GetKind(), req.GetName())
+	}
+	ctx := server.Context()
+	info := req.GetInfo()
+	if info == nil || info.GetProgramDirectory() == "" {
+		return errors.New("RunPlugin: the engine sent no program directory for the policy pack")
+	}
+	packDir := info.GetProgramDirectory()
+	node, err := exec.LookPath("node")
+	if err != nil {
+		return errors.New("node was not found on PATH: run through `make` or put Node.js 22 first on PATH")
+	}
+	runScript, err := resolveModule(ctx, node, packDir, "@pulumi/pulumi/cmd/run-policy-pack")
+	if err != nil {
+		return err
+	}
+
+	closer, stdout, stderr, err := rpcutil.MakeRunPluginStreams(server, false)
+	if err != nil {
+		return err
+	}
+	defer closer.Close()
+
+	proxy, packStdout, err := sdk.NewPolicyProxy(ctx, stdout)
+	if err != nil {
+		return fmt.Errorf("could not start the policy pack proxy: %w", err)
+	}
+	stack, err := proxy.AwaitConfiguration(ctx)
+	if err != nil {
+		return fmt.Errorf("the engine sent no stack configuration for the policy pack: %w", err)
+	}
+	env, err := policyPackEnv(req.GetEnv(), stack)
+	if err != nil {
+		return err
+	}
+	if opts := info.GetOptions(); opts != nil {
+		if v, ok := opts.AsMap()["typescript"].(bool); ok {
+			env = append(env, "PULUMI_NODEJS_TYPESCRIPT="+strconv.FormatBool(v))
+		}
+	}
+
+	// run-policy-pack takes the engine's address first and the pack's
+	// directory last, and expects to run in that directory.
+	args := append([]string{runScript}, req.GetArgs()...)
+	args = append(args, packDir)
+	cmd := exec.CommandContext(ctx, node, args...)
+	cmd.Dir = packDir
+	cmd.Env = env
+	cmd.Stdout = packStdout
+	cmd.Stderr = stderr
+	if err := cmd.Start(); err != nil {
+		proxy.Abort(err)
+		return fmt.Errorf("could not start the policy pack in %s: %w", packDir, err)
+	}
+	defer h.track(cmd)()
+	// Attach waits for the pack's port, connects, and returns when it exits.
+	if err := proxy.Attach(ctx, cmd); err != nil {
+		var exitErr *exec.ExitError
+		if errors.As(err, &exitErr) {
+			return fmt.Errorf("the policy pack in %s exited with code %d", packDir, exitErr.ExitCode())
+		}
+		return err
+	}
+	return closer.Close()
+}
+
+// policyPackEnv is the engine's environment for the plugin plus what
+// @pulumi/pulumi reads to know its stack: organization, project, stack,
+// whether this is a preview, and the stack's configuration as JSON.
+func policyPackEnv(base []string, stack *pulumirpc.AnalyzerStackConfigureRequest) ([]string, error) {
+	env := append(os.Environ(), base...)
+	if stack == nil {
+		return env, nil
+	}
+	set := func(k, v string) {
+		if v != "" {
+			env = append(env, k+"="+v)
+		}
+	}
+	set("PULUMI_NODEJS_ORGANIZATION", stack.GetOrganization())
+	set("PULUMI_NODEJS_PROJECT", stack.GetProject())
+	set("PULUMI_NODEJS_STACK", stack.GetStack())
+	set("PULUMI_NODEJS_DRY_RUN", strconv.FormatBool(stack.GetDryRun()))
+	config := stack.GetConfig()
+	if config == nil {
+		config = map[string]string{}
+	}
+	configJSON, err := json.Marshal(config)
+	if err != nil {
+		return nil, err
+	}
+	set("PULUMI_CONFIG", string(configJSON))
+	secretKeys := stack.GetConfigSecretKeys()
+	if secretKeys == nil {
+		secretKeys = []string{}
+	}
+	secretsJSON, err := json.Marshal(secretKeys)
+	if err != nil {
+		return nil, err
+	}
+	set("PULUMI_CONFIG_SECRET_KEYS", string(secretsJSON))
+	return env, nil
 }
