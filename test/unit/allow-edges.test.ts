@@ -2,7 +2,7 @@
 // entries, wanted/planAllow/planCommands for every scope, heldIn, and each
 // permission and grantee rule. allow.test.ts has the captured outputs.
 import { describe, expect, it } from "vitest";
-import { NOT_ON_LINUX, PERMISSIONS, heldIn, isEmptyPlan, parseAllow, permissionProblem, planAllow, planCommands, wanted, whoLabel, whoProblem } from "../../provider/delegation/allow";
+import { ON_LINUX, PERMISSIONS, REFUSED, grantWarnings, heldIn, isEmptyPlan, parseAllow, permissionProblem, planAllow, planCommands, wanted, whoLabel, whoProblem } from "../../provider/delegation/allow";
 
 const header = (ds: string) => `---- Permissions on ${ds} -----------------------------------------`;
 
@@ -114,16 +114,45 @@ describe("planning", () => {
 
 describe("permissions and grantees", () => {
   // zfs-allow(8), OpenZFS 2.1: subcommands, other permissions and settable properties.
-  it.each(["allow", "bookmark", "clone", "create", "destroy", "diff", "hold", "load-key", "change-key", "promote", "receive", "release", "rollback", "send", "snapshot", "userprop", "userquota", "groupquota", "projectquota", "quota", "compression", "sharenfs", "readonly", "zoned", "@a_b.c:d-1"])(
+  it.each(["allow", "bookmark", "clone", "create", "destroy", "diff", "hold", "load-key", "change-key", "promote", "receive", "release", "rollback", "send", "snapshot", "userprop", "userquota", "groupquota", "projectquota", "quota", "compression", "readonly", "zoned", "mount", "canmount", "rename", "@a_b.c:d-1"])(
     "%s is accepted",
     (p) => expect(permissionProblem(p)).toBeUndefined(),
   );
-  it("every name the table lists is accepted unless Linux cannot delegate it", () => {
+  // Each lets the grantee do what another resource checks, past its checks.
+  it.each([
+    ["sharenfs", /share datasets over NFS to any client/],
+    ["sharesmb", /share datasets over SMB to any client/],
+    ["share", /publish what sharenfs and sharesmb say/],
+    ["mountpoint", /where root mounts the dataset/],
+    ["unmount", /not a zfs allow permission: mount covers/],
+  ])("%s is refused, with its own reason", (p, why) => {
+    expect(permissionProblem(p)).toBe(`"${p}" is refused: it ${REFUSED[p]}`);
+    expect(REFUSED[p]).toMatch(why);
+  });
+  it("every name the table lists is accepted but the four a Delegation refuses", () => {
+    const refused: string[] = [];
     for (const p of PERMISSIONS) {
-      if (p in NOT_ON_LINUX) expect(permissionProblem(p), p).toBe(`"${p}" cannot be delegated on Linux: ${NOT_ON_LINUX[p]}`);
-      else expect(permissionProblem(p), p).toBeUndefined();
+      const why = permissionProblem(p);
+      if (why === undefined) continue;
+      expect(why, p).toBe(`"${p}" is refused: it ${REFUSED[p]}`);
+      refused.push(p);
     }
+    expect(refused.sort()).toEqual(["mountpoint", "share", "sharenfs", "sharesmb"]);
     expect(PERMISSIONS.has("")).toBe(false);
+  });
+  it("what Linux honours only in part is accepted, and warned about once, with its note", () => {
+    expect(Object.keys(ON_LINUX).sort()).toEqual(["canmount", "mount", "rename"]);
+    for (const p of Object.keys(ON_LINUX)) {
+      expect(permissionProblem(p), p).toBeUndefined();
+      const w = grantWarnings({ kind: "user", name: "op" }, [...new Set(["create", "mount", p])], "p/a");
+      expect(w.filter((line) => line.startsWith(`Delegation of "${p}" to user op on p/a: `)), p).toEqual([`Delegation of "${p}" to user op on p/a: ${ON_LINUX[p]}`]);
+    }
+    expect(grantWarnings({ kind: "user", name: "op" }, ["hold"], "p/a")).toEqual([]);
+  });
+  it("a name every object has is not refused by REFUSED's prototype: it is no permission", () => {
+    for (const p of ["toString", "constructor", "__proto__", "hasOwnProperty"]) {
+      expect(permissionProblem(p), p).toBe(`"${p}" is not an OpenZFS permission name; see zfs-allow(8), e.g. hold, send, snapshot, destroy, userprop`);
+    }
   });
   it.each([
     ["@", '"@" is not a permission set name (@ then letters, digits, _ . : -, at most 64 characters)'],
