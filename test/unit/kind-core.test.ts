@@ -90,10 +90,19 @@ describe("Problems", () => {
 });
 
 describe("check", () => {
-  it("fills defaults, keeps inputs it does not know, and normalizes", () => {
+  it("fills defaults, normalizes, and stores only declared inputs (__provider is the SDK's, accepted and not stored)", () => {
     const { inputs, failures } = kind.check({ ...good, tags: ["b", "a"], __provider: "code" });
     expect(failures).toEqual([]);
-    expect(inputs).toEqual({ ...good, tags: ["a", "b"], props: {}, size: 1, mode: "plain", __provider: "code" });
+    expect(inputs).toEqual({ ...good, tags: ["a", "b"], props: {}, size: 1, mode: "plain" });
+  });
+  it("refuses an input it does not declare, whatever its value, naming the kind's inputs; an undefined one is no input", () => {
+    const { inputs, failures } = kind.check({ ...good, extra: "x", other: 0, gone: undefined });
+    const reason = "is not an input of Dataset (its inputs: host, name, tags, props, size, mode, note, token)";
+    expect(failures).toEqual([
+      { property: "extra", reason },
+      { property: "other", reason },
+    ]);
+    expect(inputs).not.toHaveProperty("extra");
   });
   it("runs the kind's rules over the parsed values and names each field", () => {
     const { failures } = kind.check({ ...good, name: "bad1", tags: ["x", "y", "y"], props: { k: "" } });
