@@ -21,9 +21,12 @@ describe("client addresses", () => {
     ["255.255.255.255", undefined],
     ["0.0.0.0", undefined],
     ["192.168.1.0/24", undefined],
-    ["10.0.0.0/8", undefined],
+    ["10.0.0.0/8", '"10.0.0.0/8" covers 16777216 addresses: every host or nearly (a network wider than /16 is sharing with everyone by another name); set allowEveryone: true if that is what you mean'],
+    ["10.1.0.0/16", undefined],
+    ["10.0.0.0/15", '"10.0.0.0/15" covers 131072 addresses: every host or nearly (a network wider than /16 is sharing with everyone by another name); set allowEveryone: true if that is what you mean'],
     ["10.0.0.1/32", undefined],
-    ["128.0.0.0/1", undefined],
+    ["128.0.0.0/1", '"128.0.0.0/1" covers 2147483648 addresses: every host or nearly (a network wider than /16 is sharing with everyone by another name); set allowEveryone: true if that is what you mean'],
+    ["0.0.0.0/0", '"0.0.0.0/0" covers 4294967296 addresses: every host or nearly (a network wider than /16 is sharing with everyone by another name); set allowEveryone: true if that is what you mean'],
     ["10.0.0.1/31", '"10.0.0.1/31" has host bits set; did you mean 10.0.0.0/31?'],
     ["10.1.2.3/16", '"10.1.2.3/16" has host bits set; did you mean 10.1.0.0/16?'],
     ["255.255.255.255/0", '"255.255.255.255/0" has host bits set; did you mean 0.0.0.0/0?'],
@@ -37,6 +40,14 @@ describe("client addresses", () => {
     ["a:b", "\"a:b\": IPv6 cannot be written in sharenfs (':' separates hosts there); use IPv4 or a host name"],
     ["Off2.Example", undefined],
   ])("%j", (address, why) => expect(addressProblem(address)).toBe(why));
+  it.each(["10.0.0.0/8", "10.0.0.0/15", "128.0.0.0/1", "0.0.0.0/0", "10.1.0.0/16"])("%s is accepted with allowEveryone", (address) => {
+    expect(addressProblem(address, true)).toBeUndefined();
+  });
+  it("allowEveryone lets a wide network through, not a bad one", () => {
+    expect(addressProblem("10.1.2.3/8", true)).toBe('"10.1.2.3/8" has host bits set; did you mean 10.0.0.0/8?');
+    expect(addressProblem("*", true)).toBe('"*" means every host; leave clients empty and set allowEveryone: true to mean it');
+    expect(addressProblem("10.0.0.0/33", true)).toBe('"10.0.0.0/33": a prefix length is at most 32');
+  });
   it("a value that is not a string is refused", () => {
     expect(addressProblem(undefined as never)).toBe("must be an IPv4 address, a CIDR network or a host name");
   });
