@@ -47,7 +47,8 @@ const CASES: [string, Check, Record<string, unknown>, Record<string, unknown>, s
   ["Dataset", dataset.check, volume, { ...volume, onDelete: "burn" }, "onDelete"],
   ["Dataset", dataset.check, volume, { ...volume, waitForSyncoidSeconds: -1 }, "waitForSyncoidSeconds"],
   ["Dataset", dataset.check, volume, { ...volume, host: "Off2;id" }, "host", "Off2;id"],
-  ["Delegation", delegation.check, grant, { ...grant, permissions: ["hold", "mount"] }, "permissions[1]", "mount"],
+  ["Delegation", delegation.check, grant, { ...grant, permissions: ["hold", "sharenfs"] }, "permissions[1]", "sharenfs"],
+  ["Delegation", delegation.check, grant, { ...grant, permissions: ["mountpoint", "send"] }, "permissions[0]", "mountpoint"],
   ["Delegation", delegation.check, grant, { ...grant, permissions: ["hold,send"] }, "permissions[0]", "hold,send"],
   ["Delegation", delegation.check, grant, { ...grant, permissions: ["hold", "hold"] }, "permissions", "hold"],
   ["Delegation", delegation.check, grant, { ...grant, permissions: [] }, "permissions"],
@@ -66,7 +67,6 @@ const CASES: [string, Check, Record<string, unknown>, Record<string, unknown>, s
   ["SanoidPolicy", sanoid.check, policy, { ...policy, settings: { recursive: "yes" } }, "settings.recursive"],
   ["SanoidPolicy", sanoid.check, policy, { ...policy, templates: ["synced sys"] }, "templates[0]", "synced sys"],
   ["SanoidPolicy", sanoid.check, policy, { ...policy, dataset: "template_x" }, "dataset"],
-  ["SanoidPolicy", sanoid.check, policy, { ...policy, path: "relative/sanoid.conf" }, "path"],
   ["SanoidTemplate", sanoid.check, template, { ...template, recursive: "yes" }, "recursive"],
   ["SanoidTemplate", sanoid.check, template, { ...template, template: "a/b" }, "template", "a/b"],
   ["SyncoidPull", syncoid.check, pull, { ...pull, flags: ["--frobnicate"] }, "flags[0]", "--frobnicate"],
@@ -87,6 +87,21 @@ describe("a refusal names the field and the value, and refuses nothing else", ()
     if (value !== undefined) expect(failures[0].reason).toContain(value);
     // What check stores for refused inputs is what was given (no default filled in, nothing normalized away).
     expect(inputs).toMatchObject(bad);
+    expect(remote.calls).toBe(0);
+  });
+});
+
+describe("an input a kind no longer has is refused by name, with where it went, and not stored", () => {
+  it.each([
+    ["SanoidPolicy", sanoid.check, policy, "/etc/sanoid/sanoid.conf", "SanoidPolicy", "zfs-fleet:hosts.<host>.sanoidConf in the stack config (default /etc/sanoid/sanoid.conf)"],
+    // A template is a SanoidPolicy with a template name instead of a dataset.
+    ["SanoidTemplate", sanoid.check, template, "relative/sanoid.conf", "SanoidPolicy", "zfs-fleet:hosts.<host>.sanoidConf in the stack config (default /etc/sanoid/sanoid.conf)"],
+    ["SyncoidPull", syncoid.check, pull, "/etc/sanoid/syncoid-args.conf", "SyncoidPull", "zfs-fleet:hosts.<host>.syncoidArgs in the stack config (default /etc/sanoid/syncoid-args.conf)"],
+  ] as const)("%s: path", async (_label, check, good, path, kind, where) => {
+    const { inputs = {}, failures = [] } = await (check as Check)({}, { ...good, path });
+    expect(failures).toEqual([{ property: "path", reason: `is no longer an input of ${kind}: the file is the host's, ${where}` }]);
+    expect(inputs).not.toHaveProperty("path");
+    expect(inputs).toMatchObject(good);
     expect(remote.calls).toBe(0);
   });
 });
