@@ -97,7 +97,7 @@ describe("SanoidPolicy and SanoidTemplate", () => {
     expect(fields(sanoidPolicyKind.check({ ...policy, settings: UNKNOWN }))).toEqual([]);
   });
   it("templates: none and an empty list are the same; order counts", () => {
-    const state = { ...policy, settings: {}, resolveDuplicates: false, path: "/etc/sanoid/sanoid.conf" };
+    const state = { ...policy, settings: {}, resolveDuplicates: false };
     expect(sanoidPolicyKind.diff(state, { ...state, templates: [] }).changes).toBe(false);
     expect(sanoidPolicyKind.diff({ ...state, templates: [] }, state).changes).toBe(false);
     expect(sanoidPolicyKind.diff({ ...state, templates: ["a", "b"] }, { ...state, templates: ["b", "a"] }).changes).toBe(true);
@@ -122,10 +122,17 @@ describe("SyncoidPull", () => {
     expect(fields(syncoidPullKind.check({ ...pull, target: "op@off2:zfs-hdd/off" }))).toEqual([]);
     expect(fields(syncoidPullKind.check({ ...pull, target: "op@:x" }))).toEqual(["target"]);
   });
-  it("the default path given or not is the same file; another path is another file", () => {
+  // Since issue 15 the file is the host's (zfs-fleet:hosts.<host>.syncoidArgs): path is no input.
+  it("path, the default or another, is refused as an input, and no part of the comparison", () => {
+    for (const path of ["/etc/sanoid/syncoid-args.conf", "/a"]) {
+      const { inputs, failures } = syncoidPullKind.check({ ...pull, path });
+      expect(failures, path).toEqual([
+        { property: "path", reason: "is no longer an input of SyncoidPull: the file is the host's, zfs-fleet:hosts.<host>.syncoidArgs in the stack config (default /etc/sanoid/syncoid-args.conf)" },
+      ]);
+      expect(inputs, path).not.toHaveProperty("path");
+    }
     const state = { ...pull, flags: [], enabled: true, waitForRunningSeconds: 600, runOnCreate: false, resolveDuplicates: false };
-    expect(syncoidPullKind.diff(state, { ...state, path: "/etc/sanoid/syncoid-args.conf" }).changes).toBe(false);
-    expect(syncoidPullKind.diff({ ...state, path: "/etc/sanoid/syncoid-args.conf" }, state).changes).toBe(false);
-    expect(syncoidPullKind.diff({ ...state, path: "/a" }, { ...state, path: "/b" }).replaces).toEqual(["path"]);
+    expect(syncoidPullKind.diff({ ...state, path: "/a" }, { ...state, path: "/b" })).toMatchObject({ changes: false, replaces: [] });
+    expect(syncoidPullKind.diff({ ...state, path: "/a" }, state)).toMatchObject({ changes: false, replaces: [] });
   });
 });
