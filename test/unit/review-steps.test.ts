@@ -105,15 +105,21 @@ describe("creates, adoptions and updates", () => {
     expect(r).toEqual({ stack: "s", ...EMPTY });
   });
 
-  it("the kind comes from the inputs when they carry it, else from the type", () => {
+  // No resource has a kind input (inputs are declared only since issue 15): the
+  // kind is the last part of the type token, the new state's or else the URN's.
+  it("the kind comes from the type token, never from an input named kind or __kind", () => {
     const r = only([
-      { op: "create", urn: urn("pulumi-nodejs:dynamic:Resource", "r1"), newState: { type: "pulumi-nodejs:dynamic:Resource", inputs: { kind: "SyncoidPull", target: "rpool/x" } } },
-      { op: "create", urn: urn("pulumi-nodejs:dynamic:Resource", "r2"), newState: { type: "pulumi-nodejs:dynamic:Resource", inputs: { __kind: "NfsShare", dataset: "rpool/y" } } },
+      { op: "create", urn: urn(T("SyncoidPull"), "r1"), newState: { type: T("SyncoidPull"), inputs: { kind: "Dataset", target: "rpool/x" } } },
+      { op: "create", urn: urn(T("NfsShare"), "r2"), newState: { type: T("NfsShare"), inputs: { __kind: "Dataset", dataset: "rpool/y" } } },
       { op: "create", urn: urn("zfs:index:Thing", "r3"), newState: { inputs: { name: "rpool/z" } } },
-      { op: "delete", urn: urn("pulumi-nodejs:dynamic:Resource", "r4"), oldState: { inputs: { kind: "Dataset", name: "rpool/w", onDelete: "destroy" } } },
+      { op: "create", urn: urn(T("Dataset"), "r5"), newState: { type: "zfs:index:Other", inputs: { name: "rpool/v" } } },
+      // A kind input cannot make another resource's removal read as a destroy, nor hide a Dataset's.
+      { op: "delete", urn: urn(T("SanoidPolicy"), "r4"), oldState: { inputs: { kind: "Dataset", dataset: "rpool/w", onDelete: "destroy" } } },
+      { op: "delete", urn: urn(T("Dataset"), "r6"), oldState: { inputs: { kind: "SanoidPolicy", name: "rpool/u", onDelete: "destroy" } } },
     ]);
-    expect(r.creates).toEqual(["SyncoidPull rpool/x", "NfsShare rpool/y", "Thing rpool/z"]);
-    expect(r.destroys).toEqual(["Dataset rpool/w: zfs destroy"]);
+    expect(r.creates).toEqual(["SyncoidPull rpool/x", "NfsShare rpool/y", "Thing rpool/z", "Other rpool/v"]);
+    expect(r.destroys).toEqual(["Dataset rpool/u: zfs destroy"]);
+    expect(r.releases).toEqual(["SanoidPolicy rpool/w (removed from the host's configuration)"]);
   });
 
   it("an identity read from the outputs wins over the inputs (the name as the host has it)", () => {
