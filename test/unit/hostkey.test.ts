@@ -1,10 +1,12 @@
 // Host key pinning (provider/transport/hostkey.ts), line by line: what a
 // public key line and known_hosts content yield, and what a refusal says.
 import { describe, expect, it } from "vitest";
-import { HostKeyError, fingerprint, keysFromKnownHosts, matchesPinned, parsePublicKeyLine } from "../../provider/transport/hostkey";
+import { HostKeyError, KnownHostsError, fingerprint, keysFromKnownHosts, matchesPinned, parsePublicKeyLine, readKnownHosts } from "../../provider/transport/hostkey";
 
 const ED = "AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl";
 const OTHER = "AAAAC3NzaC1lZDI1NTE5AAAAIKq8c3Y2xH6ZbXWkq1Qy0hQx9r3o8kQwYwq0Vv2yZbWm";
+// A key only ever listed to be revoked (a base64 blob is all the parser asks).
+const REVOKED = Buffer.from("a key that was revoked").toString("base64");
 // `ssh-keygen -lf` of `ssh-ed25519 ${ED}`.
 const ED_FINGERPRINT = "SHA256:+DiY3wvvV6TuJJhbpZisF/zLDA0zPMSvHdkr4UvCOqU";
 
@@ -55,8 +57,11 @@ describe("known_hosts content", () => {
     `off2,10.0.0.2 ssh-ed25519 ${OTHER}`,
     `[off3]:2222 ssh-ed25519 ${ED}`,
     `[off4]:22 ssh-ed25519 ${OTHER}`,
-    `@cert-authority off5 ssh-ed25519 ${ED}`,
-    `@revoked off6 ssh-ed25519 ${ED}`,
+    `@cert-authority off5 ssh-ed25519 ${OTHER}`,
+    `@revoked off6 ssh-ed25519 ${REVOKED}`,
+    `off6 ssh-ed25519 ${REVOKED}`,
+    `off6 ssh-ed25519 ${OTHER}`,
+    `off12 ssh-ed25519 ${REVOKED}`,
     `   off7   ssh-ed25519 ${ED}   `,
     `off8 ssh-ed25519 ${ED}`,
     `off8 ssh-ed25519 ${OTHER}`,
@@ -78,9 +83,17 @@ describe("known_hosts content", () => {
     expect(blobs("off3")).toEqual([]);
     expect(blobs("off1", 2222)).toEqual([]);
   });
-  it("reads @cert-authority lines, skips @revoked ones and comments, and trims", () => {
-    expect(blobs("off5")).toEqual([ED]);
-    expect(blobs("off6")).toEqual([]);
+  it("refuses a @cert-authority line for the host (a CA key is not the host's), and ignores one for another host", () => {
+    expect(() => blobs("off5")).toThrow(KnownHostsError);
+    expect(() => blobs("off5")).toThrow(
+      "a @cert-authority line applies to off5 (off5): host certificates are not supported, and a CA key is not the host's key; pin the host's own key (hostKey, or a plain known_hosts line)",
+    );
+    expect(blobs("off5", 2222)).toEqual([]);
+  });
+  it("a @revoked key is never pinned, for the host its line names or any other; comments are skipped, lines trimmed", () => {
+    expect(blobs("off6")).toEqual([OTHER]);
+    expect(blobs("off12")).toEqual([]);
+    expect(readKnownHosts(content, "off1", 22)).toEqual({ keys: [{ type: "ssh-ed25519", blob: ED }], revoked: [{ type: "ssh-ed25519", blob: REVOKED }] });
     expect(blobs("off7")).toEqual([ED]);
     expect(blobs("off11")).toEqual([]);
   });
@@ -111,11 +124,12 @@ describe("pinning", () => {
 });
 
 describe("known_hosts, odd but possible", () => {
-  it("a comment that lists the host is still a comment; blanks after @cert-authority and between type and key are blanks", () => {
-    const content = [`#off1,off1 ssh-ed25519 ${ED}`, `@cert-authority   off2 ssh-ed25519 ${ED}`, `off3 ssh-ed25519   ${OTHER}`].join("\n");
+  it("a comment that lists the host is still a comment; blanks after a marker and between type and key are blanks", () => {
+    const content = [`#off1,off1 ssh-ed25519 ${ED}`, `@cert-authority   off2 ssh-ed25519 ${ED}`, `off3 ssh-ed25519   ${OTHER}`, `@revoked\t off4 ssh-ed25519  ${ED}`, `off4 ssh-ed25519 ${ED}`].join("\n");
     expect(keysFromKnownHosts(content, "off1", 22)).toEqual([]);
-    expect(keysFromKnownHosts(content, "off2", 22).map((k) => k.blob)).toEqual([ED]);
+    expect(() => keysFromKnownHosts(content, "off2", 22)).toThrow(/^a @cert-authority line applies to off2 \(off2\)/);
     expect(keysFromKnownHosts(content, "off3", 22).map((k) => k.blob)).toEqual([OTHER]);
+    expect(readKnownHosts(content, "off4", 22)).toEqual({ keys: [], revoked: [{ type: "ssh-ed25519", blob: ED }] });
     expect(parsePublicKeyLine(`ssh-ed25519  ${ED}`)).toEqual({ type: "ssh-ed25519", blob: ED });
   });
 });
