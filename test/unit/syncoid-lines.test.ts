@@ -174,7 +174,13 @@ describe("flags, on the edges of each rule", () => {
     ["--debug", undefined],
     ["--quiet", undefined],
     ["#--debug", "'#'"],
-    ["--sendoptions=a=b", undefined],
+    // Only the letters of zfs send/receive options that keep the pull what it says (issue 15).
+    ["--sendoptions=a=b", '"--sendoptions=a=b": "a=b" is not a valid value for --sendoptions: has "a", which --sendoptions may not carry (allowed: L c e w p h b P v; options with values need a space the service would split)'],
+    ["--sendoptions=LcewphbPv", undefined],
+    ["--sendoptions=Lc=", 'has "="'],
+    ["--sendoptions=vv", "repeats a letter"],
+    ["--recvoptions=usvhF", undefined],
+    ["--recvoptions=uL", 'has "L", which --recvoptions may not carry (allowed: u s v h F;'],
     ["-r=1", "takes no value"],
   ])("%j", (flag, why) => {
     const p = flagProblem(flag);
@@ -183,8 +189,8 @@ describe("flags, on the edges of each rule", () => {
   });
   it("names the flag refused", () => {
     expect(flagProblem("--frobnicate=1")).toContain('"--frobnicate"');
-    expect(flagProblem("--identifier=a/b")).toBe('"--identifier=a/b": a/b is not a valid value for --identifier (letters, digits, - _ : . only)');
-    expect(flagProblem("--sshport=x")).toBe('"--sshport=x": x is not a valid value for --sshport');
+    expect(flagProblem("--identifier=a/b")).toBe('"--identifier=a/b": "a/b" is not a valid value for --identifier (letters, digits, - _ : . only)');
+    expect(flagProblem("--sshport=x")).toBe('"--sshport=x": "x" is not a valid value for --sshport: is not a whole number from 1 to 65535');
     expect(flagProblem(3 as never)).toBe("must be a non-empty flag");
   });
 });
@@ -194,7 +200,9 @@ describe("syncoid-args.conf, odd but possible", () => {
     expect(flagProblem("=x")).toMatch(/^"" is not a syncoid option/);
   });
   it("an endpoint whose dataset is not a string is named as such", () => {
-    expect(endpointProblem({ dataset: 3 } as never, "source")).toBe("source dataset \"3\" contains white space or '#', which the service would split or cut");
+    // A string is shown quoted, anything else as it is: the number 3, not the dataset "3".
+    expect(endpointProblem({ dataset: 3 } as never, "source")).toBe("source dataset 3 contains white space or '#', which the service would split or cut");
+    expect(endpointProblem({ dataset: "3 x" }, "source")).toBe("source dataset \"3 x\" contains white space or '#', which the service would split or cut");
   });
   it("the refusal of duplicates says what the service would do and the way out; it is an ArgsEditError by name", () => {
     try {
