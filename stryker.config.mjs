@@ -74,7 +74,11 @@ if (mutate.length === 0) throw new Error(`stryker.config.mjs: MUTATE=${process.e
 /** @type {import("@stryker-mutator/api/core").PartialStrykerOptions} */
 export default {
   testRunner: "vitest",
-  vitest: { configFile: "stryker.vitest.config.mts", related: true },
+  // Forks, not Stryker's default threads: a test that builds a resource
+  // (warnings.test.ts) has Pulumi serialize the dynamic provider, which loads
+  // node:trace_events, unavailable in a worker thread (an unhandled rejection
+  // that fails the initial run).
+  vitest: { configFile: "stryker.vitest.config.mts", related: true, pool: "forks" },
   coverageAnalysis: "perTest",
   // A mutant of code that runs only when its module loads (a table, a regex
   // constant) is "static": no test can be told apart as covering it, so each
