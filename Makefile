@@ -53,6 +53,7 @@ clean-state:
 
 -include lab.mk
 -include team.mk
+-include mutation.mk
 
 # The benchmark (docs/bench.md): long (Ansible takes about a second per
 # dataset under emulation), so never part of `make test`. BENCH_N="100 300"
