@@ -1,4 +1,5 @@
 import { defineConfig } from "vitest/config";
+import LabGroupsSequencer from "./test/lab/sequencer";
 
 // Three kinds of test, each its own vitest project:
 // - unit: pure logic (parsers, schemas, diff and edit planning), milliseconds;
@@ -12,6 +13,8 @@ const runner = "./test/runner.ts";
 export default defineConfig({
   test: {
     reporters: ["default"],
+    // Lab files grouped by the lab state they start from (test/lab/sequencer.ts).
+    sequence: { sequencer: LabGroupsSequencer },
     // Lab and engine files share VMs and the CPU; unit files are fast anyway.
     fileParallelism: false,
     projects: [

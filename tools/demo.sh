@@ -49,7 +49,13 @@ node tools/verify-lab.ts
 
 step "8/8 A second preview shows no changes on all three stacks (a plain pulumi preview, with the policy pack)"
 for s in "${stacks[@]}"; do
-  pulumi preview -s "$s" --non-interactive --expect-no-changes --policy-pack policy >/dev/null && echo "$s: no changes"
+  # `if`, not `&&`: under set -e a failure on the left of && would not stop the demo.
+  if pulumi preview -s "$s" --non-interactive --expect-no-changes --policy-pack policy >/dev/null; then
+    echo "$s: no changes"
+  else
+    echo "$s: the second preview shows changes (or failed): the restructure did not converge" >&2
+    exit 1
+  fi
 done
 echo
 echo "Done. The engine's previews are in $out/; the provider's command log is $ZFSFLEET_LOG_FILE."

@@ -1,12 +1,16 @@
 #!/bin/bash
 # Runs INSIDE a lab VM, sent by labctl over one ssh connection (`bash -s -- COMMAND POOL...`).
 #   ensure-pools POOL...  import or create the pools that are missing (used by `labctl up`)
-#   reset POOL...         back to the baseline without a reboot (used by `labctl reset`)
+#   reset POOL...         back to the baseline without a reboot (used by `labctl reset`): pools
+#                         rewound to their baseline checkpoint when dirty, created afresh otherwise
+#   seed-restore NAME HASH POOL...   rewind to a seed's checkpoint, or exit 3 (used by `labctl seed-*`)
+#   seed-mark NAME HASH POOL...      checkpoint a seed just laid out
 #   memwatch-start        start the memory sampler of this boot, unless it runs (used by `labctl up`)
 #   memwatch-reset        forget the high-water marks so far
 #   memwatch-report       one line: total_kib used_kib peak_at arc_bytes arc_max_bytes sunreclaim_kib since
 # Each pool lives on its own virtio disk whose serial is the pool name (/dev/disk/by-id/virtio-POOL).
 set -euo pipefail
+shopt -s nullglob
 
 say() { echo "$(hostname): $*"; }
 
@@ -48,10 +52,11 @@ ensure_pools() {
 }
 
 stop_activity() {
-  systemctl stop syncoid.service sanoid.service sanoid-prune.service 2>/dev/null || true
-  systemctl reset-failed syncoid.service sanoid.service 2>/dev/null || true
-  pkill -x syncoid 2>/dev/null || true
-  pkill -x sanoid 2>/dev/null || true
+  # Processes tests start in mount namespaces of their own (containers, as the hazard tests make
+  # them) run as zfslab-holder-* units: they hold mounts that would keep a pool from being exported.
+  systemctl stop syncoid.service sanoid.service sanoid-prune.service 'zfslab-holder-*' 2>/dev/null || true
+  systemctl reset-failed syncoid.service sanoid.service 'zfslab-holder-*' 2>/dev/null || true
+  pkill -x 'syncoid|sanoid' 2>/dev/null || true
   # A client mount of another VM's share must not outlive that VM's pools.
   umount -a -f -l -t nfs,nfs4 2>/dev/null || true
 }
@@ -61,24 +66,70 @@ reset_config() {
   # its lock and leftover temporary files (.zfs-fleet*).
   find /etc/sanoid -mindepth 1 -maxdepth 1 -exec rm -rf {} + 2>/dev/null || true
   rm -rf /var/cache/sanoid/* /run/sanoid/* 2>/dev/null || true
+  # Containers' configuration as tests lay it down (the lab runs no Proxmox).
+  rm -rf /etc/pve
   rm -f /etc/exports.d/*
   echo '# zfs-fleet-lab baseline: no exports (ZFS writes /etc/exports.d/zfs.exports)' >/etc/exports
-  # authorized_keys, known_hosts, /etc/hosts, sshd and the private address as laid at boot.
-  bash /run/zfslab-identity/setup /run/zfslab-identity >/dev/null
+  # authorized_keys, known_hosts, /etc/hosts, sshd and the private address as laid at boot: laid
+  # again only when a test changed them (each install costs under emulation).
+  if ! sha256sum --status -c "$STATE/identity.sums" 2>/dev/null; then
+    bash /run/zfslab-identity/setup /run/zfslab-identity >/dev/null
+    sha256sum /etc/hosts /etc/hostname /etc/ssh/sshd_config.d/zfslab.conf /etc/ssh/ssh_host_ed25519_key \
+      /root/.ssh/authorized_keys /root/.ssh/id_ed25519 /root/.ssh/known_hosts \
+      /home/*operator/.ssh/authorized_keys /home/*operator/.ssh/known_hosts \
+      /etc/systemd/network/10-lab-private.network >"$STATE/identity.sums"
+  fi
 }
 
-reset() {
-  stop_activity
-  exportfs -ua 2>/dev/null || true
+# What the pools' checkpoints hold (`zpool checkpoint`: the whole pool as it was, datasets, properties,
+# delegations and all): "baseline" (empty pools, as reset makes them) or "seed:NAME:HASH" (a seed laid
+# out, see `seed-restore`). Rewinding a pool to its checkpoint (export, import --rewind-to-checkpoint)
+# takes seconds where destroying and creating it takes most of a minute under emulation.
+readonly STATE=/var/lib/zfslab
+marker() { cat "$STATE/checkpoint" 2>/dev/null || echo none; }
+
+has_checkpoint() { [ "$(zpool get -H -p -o value checkpoint "$1" 2>/dev/null)" != "-" ] && zpool list -H "$1" >/dev/null 2>&1; }
+
+all_checkpointed() {
   local pool
-  # Pools are destroyed and created concurrently: each waits on its own transaction groups.
-  local pids=()
+  for pool in "$@"; do has_checkpoint "$pool" || return 1; done
+}
+
+# A pool as reset left it: its root alone, the baseline's local properties, no delegation, nothing written.
+pool_clean() {
+  local pool=$1
+  [ "$(zfs list -H -t all -o name -r "$pool" | wc -l)" -eq 1 ] || return 1
+  [ -z "$(zfs allow "$pool")" ] || return 1
+  [ "$(zfs get -H -s local,received -o property all "$pool" | LC_ALL=C sort | tr '\n' ' ')" = "atime compression mountpoint " ] || return 1
+  [ "$(zfs get -Hp -o value referenced "$pool")" = "$(cat "$STATE/referenced-$pool" 2>/dev/null)" ]
+}
+
+rewind_pool() {
+  local pool=$1
+  zpool export -f "$pool" &&
+    zpool import -f --rewind-to-checkpoint -d /dev/disk/by-id "$pool" &&
+    zpool checkpoint "$pool"
+}
+
+# Checkpoints every pool anew and records what they hold.
+checkpoint_pools() {
+  local what=$1 pool
+  shift
+  for pool in "$@"; do
+    zpool checkpoint -d "$pool" 2>/dev/null || true
+    zpool checkpoint "$pool"
+    zfs get -Hp -o value referenced "$pool" >"$STATE/referenced-$pool"
+  done
+  echo "$what" >"$STATE/checkpoint"
+}
+
+recreate_pools() {
+  local pool pids=()
   for pool in $(zpool list -H -o name); do
     zpool destroy -f "$pool" &
     pids+=($!)
   done
   wait_all "${pids[@]}"
-  reset_config
   # Created afresh, never imported: a pool a test exported must not come back with its datasets.
   pids=()
   for pool in "$@"; do
@@ -86,9 +137,103 @@ reset() {
     pids+=($!)
   done
   wait_all "${pids[@]}"
-  systemctl start nfs-server.service
+  checkpoint_pools baseline "$@"
+}
+
+# Rewinds the pools given to their checkpoints, in parallel; fails if one cannot be.
+rewind_pools() {
+  local pool pids=()
+  for pool in "$@"; do
+    rewind_pool "$pool" &
+    pids+=($!)
+  done
+  wait_all "${pids[@]}"
+}
+
+# The whole host as reset leaves it, asked with as few processes as possible (each costs a fraction of a
+# second under emulation): then a reset has nothing to do.
+host_clean() {
+  [ "$(marker)" = baseline ] || return 1
+  local f=(/etc/sanoid/* /etc/sanoid/.[!.]* /etc/exports.d/*)
+  [ "${#f[@]}" -eq 0 ] && [ ! -e /etc/pve ] || return 1
+  [ "$(</etc/exports)" = '# zfs-fleet-lab baseline: no exports (ZFS writes /etc/exports.d/zfs.exports)' ] || return 1
+  local _dev _mnt fstype _rest
+  while read -r _dev _mnt fstype _rest; do
+    [[ $fstype == nfs || $fstype == nfs4 ]] && return 1
+  done </proc/mounts
+  ps -eo comm= | grep -qxE 'syncoid|sanoid' && return 1
+  [ -z "$(systemctl list-units --no-legend --plain 'zfslab-holder-*')" ] || return 1
+  sha256sum --status -c "$STATE/identity.sums" 2>/dev/null || return 1
+  local wanted got
+  wanted=$(printf '%s\n' "$@" | LC_ALL=C sort | tr '\n' ' ')
+  got=$(zpool get -H -p -o name,value checkpoint | awk '$2 != "-" {print $1}' | LC_ALL=C sort | tr '\n' ' ')
+  [ "$got" = "$wanted" ] && [ "$(zpool list -H -o name | wc -l)" -eq "$#" ] || return 1
+  [ "$(zfs list -H -t all -o name | LC_ALL=C sort | tr '\n' ' ')" = "$wanted" ] || return 1
+  local pool props="" refs=""
+  for pool in "$@"; do
+    props+="$pool atime $pool compression $pool mountpoint "
+    refs+="$pool $(cat "$STATE/referenced-$pool" 2>/dev/null) "
+  done
+  [ "$(zfs get -H -s local,received -o name,property all | LC_ALL=C sort | tr '\t\n' '  ')" = "$props" ] || return 1
+  [ "$(zfs get -Hp -o name,value referenced "$@" | tr '\t\n' '  ')" = "$refs" ] || return 1
+  local grants
+  grants=$(for pool in "$@"; do zfs allow "$pool" & done; wait)
+  [ -z "$grants" ]
+}
+
+reset() {
+  mkdir -p "$STATE"
+  if host_clean "$@"; then
+    say "reset: already at the baseline, nothing to do"
+    return 0
+  fi
+  stop_activity
+  exportfs -ua 2>/dev/null || true
+  reset_config
+  local pool
+  # Pools a test made (a file vdev, say) go.
+  for pool in $(zpool list -H -o name); do
+    [[ " $* " == *" $pool "* ]] || zpool destroy -f "$pool"
+  done
+  if [ "$(marker)" = baseline ] && all_checkpointed "$@"; then
+    local dirty=()
+    for pool in "$@"; do pool_clean "$pool" || dirty+=("$pool"); done
+    if [ "${#dirty[@]}" -gt 0 ] && ! rewind_pools "${dirty[@]}"; then
+      say "rewinding ${dirty[*]} failed: creating the pools afresh"
+      recreate_pools "$@"
+    fi
+    say "reset: rewound ${dirty[*]:-nothing} (the rest was clean)"
+  else
+    recreate_pools "$@"
+    say "reset: pools created afresh"
+  fi
+  systemctl is-active --quiet nfs-server.service || systemctl start nfs-server.service
   exportfs -ra
   say "reset: pools $(zpool list -H -o name | tr '\n' ' ')"
+}
+
+# seed-restore NAME HASH POOL...: when the pools' checkpoints hold that seed, rewinds them to it (the
+# same datasets with the same guids and files: the manifest of that seeding still holds) and exits 0;
+# exits 3 when they do not, and the seed must be laid out (then `seed-mark`).
+seed_restore() {
+  local name=$1 hash=$2
+  shift 2
+  mkdir -p "$STATE"
+  [ "$(marker)" = "seed:$name:$hash" ] && all_checkpointed "$@" || exit 3
+  stop_activity
+  exportfs -ua 2>/dev/null || true
+  reset_config
+  rewind_pools "$@" || { echo "none" >"$STATE/checkpoint"; exit 3; }
+  systemctl start nfs-server.service
+  exportfs -ra
+  say "seed $name: rewound to its checkpoint"
+}
+
+seed_mark() {
+  local name=$1 hash=$2
+  shift 2
+  mkdir -p "$STATE"
+  checkpoint_pools "seed:$name:$hash" "$@"
 }
 
 # The memory sampler: once a second, with shell builtins only (no process per sample), the kernel's
@@ -146,6 +291,8 @@ main() {
   case "$cmd" in
     ensure-pools) ensure_pools "$@" ;;
     reset) reset "$@" ;;
+    seed-restore) seed_restore "$@" ;;
+    seed-mark) seed_mark "$@" ;;
     memwatch-start) memwatch_start ;;
     memwatch-reset) memwatch_reset ;;
     memwatch-report) memwatch_report ;;

@@ -92,6 +92,12 @@ manifest() {
   done
 }
 
+# --config-only: the pools were rewound to this seed's checkpoint (lab-vm.sh seed-restore); only the
+# configuration files, which live outside the pools, are laid down again.
+if [ "${2:-}" = --config-only ]; then
+  install_config
+  exit 0
+fi
 apply_layout
 install_config
 manifest

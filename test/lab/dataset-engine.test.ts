@@ -1,10 +1,11 @@
 // The Dataset resource through the real Pulumi engine, against off1's
 // OpenZFS: the moves of the 2024-03 report as reviewed updates.
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync, readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
+import { found } from "../support/secret-needles";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PulumiError, TestStack, datasetSteps } from "./engine";
-import { checksums, guid, lab, out, resetLab, run } from "./support";
+import { checksums, guid, lab, out, resetLab, run, sh } from "./support";
 
 // The program: one Dataset per entry of the `spec` config (JSON), so each
 // test edits the program the way an operator edits theirs.
@@ -126,6 +127,64 @@ describe("Dataset through the real engine on off1", () => {
     expect(await checksums("off1", "zfs-hdd/off-backups/off2-pve-nvme")).toEqual(before["off2-pve-nvme"].files);
   });
 
+  // What leaving the program does, policy by policy (onDelete), on scratch datasets beside the backups.
+  const scratch = (key: string, onDelete: Entry["onDelete"]): Entry => ({ key, name: `zfs-hdd/scratch-${key}`, adopt: false, onDelete });
+  const datasetsNamed = async (prefix: string) =>
+    (await out("off1", "zfs list -H -o name -r zfs-hdd")).split("\n").filter((n) => n.startsWith(prefix));
+
+  it("removing a Dataset whose onDelete is renameAside renames it aside, guid and files kept", async () => {
+    await setSpec([...restructured, scratch("aside", "renameAside")]);
+    await stack.up();
+    await run("off1", "echo kept > /zfs-hdd/scratch-aside/kept.txt");
+    const id = await guid("off1", "zfs-hdd/scratch-aside");
+    await setSpec(restructured);
+    await stack.up();
+    const aside = await datasetsNamed("zfs-hdd/scratch-aside-removed-");
+    expect(aside).toHaveLength(1);
+    expect(aside[0]).toMatch(/^zfs-hdd\/scratch-aside-removed-\d{8}$/);
+    expect(await guid("off1", aside[0])).toBe(id);
+    expect(await out("off1", sh`cat ${`/${aside[0]}/kept.txt`}`)).toBe("kept\n");
+    expect(await datasetsNamed("zfs-hdd/scratch-aside")).toEqual(aside);
+  });
+
+  it("removing a Dataset whose onDelete is destroy destroys it", async () => {
+    await setSpec([...restructured, scratch("gone", "destroy")]);
+    await stack.up();
+    expect(await datasetsNamed("zfs-hdd/scratch-gone")).toEqual(["zfs-hdd/scratch-gone"]);
+    await setSpec(restructured);
+    await stack.up();
+    expect(await datasetsNamed("zfs-hdd/scratch-gone")).toEqual([]);
+  });
+
+  it("a policy changed from destroy to retain shows in the preview alone, and removing the Dataset then keeps its data", async () => {
+    await setSpec([...restructured, scratch("kept", "destroy")]);
+    await stack.up();
+    await run("off1", "echo data > /zfs-hdd/scratch-kept/data.txt");
+    const id = await guid("off1", "zfs-hdd/scratch-kept");
+    await setSpec([...restructured, scratch("kept", "retain")]);
+    const preview = datasetSteps((await stack.preview()).steps);
+    expect(preview.get("kept")?.op).toBe("update");
+    expect([...preview.values()].filter((s) => s.op !== "same").map((s) => s.urn.split("::").pop())).toEqual(["kept"]);
+    await stack.up();
+    await setSpec(restructured);
+    await stack.up();
+    expect(await guid("off1", "zfs-hdd/scratch-kept")).toBe(id);
+    expect(await out("off1", "cat /zfs-hdd/scratch-kept/data.txt")).toBe("data\n");
+  });
+
+  it("a refresh opens as many connections as off1's sshd accepted", async () => {
+    stack.takeCommands();
+    const since = Number((await out("off1", "date +%s")).trim());
+    await stack.refresh();
+    const until = Number((await out("off1", "date +%s")).trim());
+    const connections = stack.takeCommands().filter((c) => c.event === "connect").length;
+    const accepted = Number(
+      (await out("off1", sh`journalctl -q -o cat _COMM=sshd ${`--since=@${since}`} ${`--until=@${until + 1}`} | grep -c '^Accepted' || true`)).trim(),
+    );
+    expect(connections).toBeGreaterThan(0);
+    expect(accepted).toBe(connections);
+  });
+
   it.each([
     ["a name with a shell metacharacter", { key: "x", name: "zfs-hdd/x;reboot" }, /name.*contains ';'/s],
     ["a name with white space", { key: "x", name: "zfs-hdd/a b" }, /must not contain white space/],
@@ -160,12 +219,20 @@ describe("Dataset through the real engine on off1", () => {
     expect(await out("off1", "zfs get -H -o source atime zfs-hdd/off-backups/off2-pve")).not.toContain("local");
   });
 
-  it("keeps the SSH key out of the state in clear", async () => {
+  it("keeps the SSH key out of the state, its history and backups, and every log, in clear", async () => {
     const key = readFileSync(lab().hosts.off1.privateKeyPath, "utf8");
-    const body = key.split("\n")[1]; // a line of the key's base64 body
     const exported = await stack.pulumi("stack", "export");
-    expect(exported).not.toContain(body);
-    expect(readFileSync(join(stack.dir, "provider.log"), "utf8")).not.toContain(body);
+    expect(found(exported, key)).toEqual([]);
+    // The whole backend (state, history, backups), the provider's command log, the engine's logs.
+    const files = (dir: string): string[] =>
+      existsSync(dir)
+        ? readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? files(join(dir, e.name)) : e.isFile() ? [join(dir, e.name)] : []))
+        : [];
+    const logs = files(join(process.env.PULUMI_HOME ?? "", "logs"));
+    const searched = [...files(stack.dir).filter((f) => !f.endsWith(".ts") && statSync(f).size < 64 << 20), ...logs];
+    expect(searched.some((f) => f.includes(join(".pulumi", "stacks")))).toBe(true);
+    expect(searched.some((f) => f.endsWith("provider.log"))).toBe(true);
+    for (const file of searched) expect(found(readFileSync(file, "latin1"), key), file).toEqual([]);
   });
 });
 

@@ -41,6 +41,7 @@ const cfg = new pulumi.Config();
 const n = cfg.requireNumber("count");
 const hourly = cfg.get("hourly") ?? "36";
 const stage = cfg.get("stage") ?? "initial"; // initial | adopt | renamed
+const extraFlags = cfg.get("extraFlag") ? [cfg.get("extraFlag")!] : [];
 const local = new SanoidTemplate("zfleet_local", { host: "ovh3", name: "zfleet_local",
   settings: { frequently: "0", hourly: "36", daily: "30", monthly: "3", yearly: "0", autosnap: "yes", autoprune: "yes" } });
 const synced = new SanoidTemplate("zfleet_synced", { host: "ovh3", name: "zfleet_synced",
@@ -58,7 +59,7 @@ for (let i = 0; i < n; i++) {
     settings: { hourly } }, { dependsOn: [local] });
   new SyncoidPull("d" + i, { host: "ovh3", target: i === 0 ? d0 : "rpool/pulled/d" + i,
     source: { user: "ovh3operator", host: "off2.openfoodfacts.org", dataset: "zfs-hdd/src/d" + i },
-    flags: ["--no-sync-snap", "--no-privilege-elevation"] });
+    flags: ["--no-sync-snap", "--no-privilege-elevation", ...extraFlags] });
 }
 `;
 
@@ -124,10 +125,20 @@ describe("40 policies and 40 pulls on ovh3 in one up", () => {
     expect(snaps.some((s) => s.endsWith("_yearly") || s.endsWith("_frequently"))).toBe(false);
   });
 
-  it("a run of the pull service pulls all 40", async () => {
+  it("the pull service's own loop runs all 40 lines and pulls all 40", async () => {
+    // The operators' loop (/usr/local/sbin/syncoid-args, what syncoid.service runs) over the very lines
+    // the provider wrote, in four slices side by side instead of one after another: each line is read,
+    // split and run as the service does it (syncoid.test.ts runs the service itself), in a quarter of
+    // the time the serial service takes under emulation (about 10 s a line).
     const started = Date.now();
-    await run("ovh3", "systemctl start syncoid.service", { timeoutMs: 1_800_000 });
-    console.log(`[measure] syncoid.service over ${N} lines: ${seconds(Date.now() - started)} s`);
+    await run(
+      "ovh3",
+      `d=$(mktemp -d) && grep -v '^#' /etc/sanoid/syncoid-args.conf | grep . | split -n r/4 - "$d/slice." &&
+       status=0; for f in "$d"/slice.*; do /usr/local/sbin/syncoid-args "$f" > "$f.log" 2>&1 & done;
+       for job in $(jobs -p); do wait "$job" || status=1; done; cat "$d"/*.log; rm -rf "$d"; exit $status`,
+      { timeoutMs: 1_800_000 },
+    );
+    console.log(`[measure] the service's loop over ${N} lines, in 4 slices: ${seconds(Date.now() - started)} s`);
     const pulled = (await out("ovh3", "zfs list -H -o name -t snapshot -r rpool/pulled")).split("\n").filter(Boolean);
     expect(pulled).toHaveLength(N);
     expect(pulled).toContain(`rpool/pulled/d39@${SNAP}`);
@@ -159,21 +170,24 @@ describe("40 policies and 40 pulls on ovh3 in one up", () => {
     expect(conf).not.toContain("[rpool/pulled/d0]");
   });
 
-  it("cutting the connection in the middle of a write leaves the file old or new, and a rerun converges", async () => {
+  it("cutting the connection in the middle of the writes fails the up and leaves each file exactly old or exactly new; a rerun converges", async () => {
+    const before = { sanoid: await sanoidConf(), args: await argsConf() };
+    // One up that rewrites both files: every policy's hourly, every pull's flags.
     await stack.setConfig("zfs-fleet:hourly", "24");
+    await stack.setConfig("zfs-fleet:extraFlag", "--no-rollback");
     const up = stack.pulumi("up", "--yes", "--skip-preview", "--parallel", "128").then(
       () => "succeeded",
       (e: unknown) => (e instanceof PulumiError ? "failed" : Promise.reject(e)),
     );
-    // The write script runs for a second or two (sanoid checks the new file): cut the provider's
-    // connection then, by killing the sshd process that serves it.
+    // A write script runs for a second or two (sanoid checks the new sanoid.conf; syncoid-args.conf is
+    // checked line by line): cut the provider's connection then, by killing the sshd process serving it.
     let settled = false;
     void up.then(() => (settled = true));
     let killed: string | undefined;
     while (!settled && !killed) {
       const r = await run(
         "ovh3",
-        `pid=$(pgrep -f 'zfs-fleet-writ[e] /etc/sanoid/sanoid.conf' | head -1); [ -n "$pid" ] || exit 1
+        `pid=$(pgrep -f 'zfs-fleet-writ[e] /etc/sanoid/' | head -1); [ -n "$pid" ] || exit 1
          p=$pid; while [ "$p" -gt 1 ] && [ "$(ps -o comm= -p "$p")" != sshd ]; do p=$(ps -o ppid= -p "$p" | tr -d ' '); done
          [ "$p" -gt 1 ] && kill -9 "$p" && echo "$p"`,
         { allowFailure: true },
@@ -181,19 +195,22 @@ describe("40 policies and 40 pulls on ovh3 in one up", () => {
       if (r.exitCode === 0) killed = r.stdout.trim();
     }
     const outcome = await up;
-    expect(killed, "the write finished before it could be cut").toBeDefined();
-    console.log(`[measure] cut the provider's ssh session (sshd pid ${killed}) mid-write; that up ${outcome}`);
-    const conf = await sanoidConf();
-    const doc = parseIni(conf);
-    expect(conf.startsWith(SANOID_HEAD)).toBe(true);
-    expect(iniDuplicates(doc)).toEqual([]);
-    const values = new Set(Array.from({ length: N }, (_, i) => settingsOf(doc, `rpool/snap/p${i}`)?.hourly));
-    expect(values.size).toBe(1); // all old or all new: the 40 edits went in one write, which is atomic
-    expect(await out("ovh3", "ls -a /etc/sanoid")).not.toMatch(/\.sanoid\.conf\.zfs-fleet\.\w+\n/);
+    expect(killed, "the writes finished before one could be cut").toBeDefined();
+    expect(outcome, "an up whose connection was cut mid-write must fail").toBe("failed");
+    const cut = { sanoid: await sanoidConf(), args: await argsConf() };
+    expect(await out("ovh3", "ls -a /etc/sanoid")).not.toMatch(/\.(sanoid\.conf|syncoid-args\.conf)\.zfs-fleet\.\w+\n/);
 
     await stack.up();
-    const final = parseIni(await sanoidConf());
+    const after = { sanoid: await sanoidConf(), args: await argsConf() };
+    expect(after.sanoid).not.toBe(before.sanoid);
+    expect(after.args).not.toBe(before.args);
+    // Byte for byte one or the other, never a mixture or a truncation.
+    expect([before.sanoid, after.sanoid]).toContain(cut.sanoid);
+    expect([before.args, after.args]).toContain(cut.args);
+    console.log(`[measure] cut the provider's ssh session (sshd pid ${killed}) mid-write: sanoid.conf ${cut.sanoid === after.sanoid ? "new" : "old"}, syncoid-args.conf ${cut.args === after.args ? "new" : "old"}`);
+    const final = parseIni(after.sanoid);
     for (let i = 0; i < N; i++) expect(settingsOf(final, `rpool/snap/p${i}`)?.hourly).toBe("24");
+    expect(parseArgs(after.args).filter((l) => l.pull?.enabled && l.pull.flags.includes("--no-rollback"))).toHaveLength(N);
     expect((await stack.preview("--expect-no-changes")).changeSummary).not.toHaveProperty("update");
     await run("ovh3", "sanoid --cron --readonly", { timeoutMs: 600_000 });
   });

@@ -52,13 +52,7 @@ describe("zfs allow output, as OpenZFS 2.1 prints it", () => {
   });
 
   it("the report's output on off2: hold,send for both pullers", () => {
-    const text = [
-      "---- Permissions on zfs-hdd ------------------------------------------",
-      "Local+Descendent permissions:",
-      "\tuser off1operator hold,send",
-      "\tuser ovh3operator hold,send",
-      "",
-    ].join("\n");
+    const text = fixture("zfs-allow-off2-zfs-hdd.txt");
     expect(parseAllow(text, "zfs-hdd").grants["user ovh3operator"]).toEqual({ local: ["hold", "send"], descendent: ["hold", "send"] });
     // A dataset whose name is a prefix of another's must not pick up its block.
     expect(parseAllow(text, "zfs").grants).toEqual({});
