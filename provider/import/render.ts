@@ -5,6 +5,7 @@
 // the entries into resources. Pure: the same description gives the same
 // bytes (no date in it), so importing a host again shows what changed as a
 // diff.
+import { DEFAULT_FILES } from "../transport/connection";
 import type { DatasetEntry, Description } from "./describe";
 
 export interface RenderOptions {
@@ -82,6 +83,20 @@ export function program(host: string = HOST) {
 }
 `;
 
+/**
+ * The host config's file keys the stack needs for this module: a file read at
+ * a path other than the provider's default is named in zfs-fleet:hosts, or the
+ * module's sections and lines would be looked for in the default file.
+ */
+function configFileLines(d: Description): string[] {
+  const keys = (["sanoidConf", "syncoidArgs"] as const).filter((k) => d.files[k] !== DEFAULT_FILES[k]);
+  if (!keys.length) return [`The host's files are the defaults (${DEFAULT_FILES.sanoidConf}, ${DEFAULT_FILES.syncoidArgs}).`];
+  return [
+    "The host's files are not at the defaults; the stack's config must say where they are:",
+    ...keys.map((k) => `  pulumi config set --path zfs-fleet:hosts.${d.host}.${k} ${d.files[k]}`),
+  ];
+}
+
 export function renderModule(d: Description, opts: RenderOptions = {}): string {
   const from = opts.providerImport ?? "zfs-fleet-provider";
   const header = [
@@ -98,6 +113,7 @@ export function renderModule(d: Description, opts: RenderOptions = {}): string {
     "",
     `Use: \`import { program } from "./<this file>"; export = program();\` as the project's program, with`,
     `\`zfs-fleet:hosts.${d.host}\` in the stack's config (zfs-fleet-provider's README).`,
+    ...configFileLines(d),
     "",
     `Counts: ${d.datasets.length} datasets, ${d.grants.length} grants, ${d.templates.length} templates, ${d.policies.length} policies, ${d.pulls.length} pulls, ${d.shares.length} shares.`,
   ];

@@ -11,7 +11,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import ts from "typescript";
-import { beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it, vi } from "vitest";
 import * as api from "../../provider";
 import { sameValue } from "../../provider/dataset/properties";
 import { outputsOf as datasetOutputs } from "../../provider/dataset/provider";
@@ -29,6 +29,9 @@ import * as sanoid from "../../provider/sanoid/provider";
 import { linesFor, parseArgs, setPull } from "../../provider/syncoid/args";
 import * as syncoid from "../../provider/syncoid/provider";
 import { FIXTURES, NONCE, PATHS, type SeedHost, allowHeader, fileSection, fixtureHost, framed, seededHost, zfsSections } from "./import-hosts";
+
+// A module run on the mocks transpiles it first (TypeScript's compiler): a second or more on a busy machine.
+vi.setConfig({ testTimeout: 30_000 });
 
 const HOSTS: readonly SeedHost[] = ["off1", "off2", "ovh3"];
 
@@ -433,6 +436,23 @@ describe("the seeded lab hosts", () => {
     expect(d.shares.find((s) => s.dataset === "rpool/off/clones")?.clients).toHaveLength(2);
     expect(d.datasets.map((x) => x.name)).toContain("rpool/off/clones/images");
     expect(d.firstUp).toEqual([]);
+  });
+});
+
+describe("the host's config files", () => {
+  const stdout = framed([...zfsSections("h", [{ name: "tank", properties: {} }]), fileSection("sanoid", "[template_x]\n\thourly = 1\n"), fileSection("syncoid", ""), fileSection("exports", undefined)]);
+
+  it("says the defaults are used when the files were read at the defaults", () => {
+    const text = renderModule(describeHost("h", parseHostOutput(stdout, NONCE, PATHS)));
+    expect(text).toContain("// The host's files are the defaults (/etc/sanoid/sanoid.conf, /etc/sanoid/syncoid-args.conf).");
+    expect(text).not.toContain("zfs-fleet:hosts.h.sanoidConf");
+  });
+
+  it("names the zfs-fleet:hosts keys a file read elsewhere needs, only for that file", () => {
+    const text = renderModule(describeHost("h", parseHostOutput(stdout, NONCE, { ...PATHS, sanoidConf: "/etc/sanoid/tank.conf" })));
+    expect(text).toContain("//   pulumi config set --path zfs-fleet:hosts.h.sanoidConf /etc/sanoid/tank.conf\n");
+    expect(text).not.toContain("zfs-fleet:hosts.h.syncoidArgs");
+    expect(text).toContain("/etc/sanoid/tank.conf: the templates");
   });
 });
 
