@@ -126,6 +126,9 @@ describe("importing a host laid out as no operator's (tank on off1)", () => {
     ]) {
       expect(m).toContain(line);
     }
+    // The files are not at the defaults: the header says which host config keys the stack needs (set below).
+    expect(m).toContain(`//   pulumi config set --path zfs-fleet:hosts.off1.sanoidConf ${SANOID}\n`);
+    expect(m).toContain(`//   pulumi config set --path zfs-fleet:hosts.off1.syncoidArgs ${SYNCOID}\n`);
     for (const left of [
       /pool tank's root .*set on it atime=off, compression=zstd, mountpoint=\/srv\/tank/,
       /volume tank\/swap: a Dataset is a filesystem/,
