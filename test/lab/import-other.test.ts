@@ -66,8 +66,9 @@ zfs create tank/home/ann
 zfs create -o quota=200M tank/home/bob
 zfs create -o recordsize=1M tank/media
 zfs create -p tank/media/photos/2024
-zfs create -o readonly=on tank/replica
+zfs create tank/replica
 zfs create tank/replica/data
+zfs set readonly=on tank/replica
 zfs create -o mountpoint=/srv/vm tank/vm
 zfs create -V 16M tank/swap
 for d in ${FILESYSTEMS.filter((d) => !d.startsWith("tank/replica"))}; do head -c 4096 /dev/urandom > "$(zfs get -H -o value mountpoint "$d")/data.bin"; done
