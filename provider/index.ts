@@ -1,12 +1,23 @@
 // The provider's public face, in two roles:
 //
-// - The Pulumi program imports the resource classes from here:
-//   `import { Dataset } from "./provider"` (Node resolves the folder through
-//   provider/package.json, so once `make build` has run the program too runs
-//   the compiled classes; before, ts-node runs the TypeScript sources).
+// - The Pulumi program imports the resource classes from here: in this
+//   repository `import { Dataset } from "./provider"` (Node resolves the
+//   folder through provider/package.json, so once `make build` has run the
+//   program too runs the compiled classes; before, ts-node runs the TypeScript
+//   sources); elsewhere `import { Dataset } from "zfs-fleet-provider"`, the
+//   packed package (provider/README.md), whose `exports` map gives these
+//   classes and their Args/Outputs types and nothing else.
 // - The dynamic-provider host loads the compiled form of this module by
 //   package name (`require("zfs-fleet-provider")`, see shim.ts) and calls
 //   `configure(get)` once per process and `providers[kind].<method>(...)`.
+//   Those two are internal: exported for the shims only, left out of the
+//   package's type declarations (`@internal`, stripInternal).
+//
+// The configuration is read under the fixed namespace `zfs-fleet:` whatever
+// the consuming project is called (`zfs-fleet:hosts`, `zfs-fleet:sshPrivateKey`,
+// `zfs-fleet:sshAgent`): the SDK's config reader uses a key that names its
+// namespace as is, and prefixes a bare key with the project's name, which
+// made the documented keys work only in a project named zfs-fleet.
 //
 // A resource kind K lives in one folder, provider/<dir>/:
 //   schema.ts    `defineKind({ kind: "K", inputs, outputs, rules, ... })` (kind.ts):
@@ -26,18 +37,40 @@ import { ConfigError, hostTable, settings } from "./config";
 import type { Kind } from "./shim";
 import { configureHosts } from "./transport";
 
-export { Dataset, type DatasetArgs } from "./dataset";
-export { Delegation, type DelegationArgs } from "./delegation";
-export { NfsShare, type NfsShareArgs } from "./nfs";
-export { SanoidPolicy, SanoidTemplate, type SanoidPolicyArgs, type SanoidTemplateArgs } from "./sanoid";
-export { SyncoidPull, type SyncoidPullArgs } from "./syncoid";
+export { Dataset, type DatasetArgs, type DatasetOutputs } from "./dataset";
+export { Delegation, type DelegationArgs, type DelegationOutputs } from "./delegation";
+export { NfsShare, type NfsShareArgs, type NfsShareOutputs } from "./nfs";
+export { SanoidPolicy, SanoidTemplate, type SanoidPolicyArgs, type SanoidPolicyOutputs, type SanoidTemplateArgs } from "./sanoid";
+export { SyncoidPull, type SyncoidPullArgs, type SyncoidPullOutputs } from "./syncoid";
+/** @internal Counters of the remote commands this process ran (tests and benchmarks). */
 export { stats, type HostStats } from "./transport";
 
-/** From the shims' configure: the stack's config, read by key without the `zfs-fleet:` namespace. */
+/** The provider's configuration namespace, the same whatever the consuming project is called. */
+const CONFIG_NAMESPACE = "zfs-fleet";
+/** The keys the provider reads, each as `zfs-fleet:<key>`. */
+const CONFIG_KEYS = ["hosts", "sshPrivateKey", "sshAgent"] as const;
+
+/**
+ * @internal From the shims' configure: `get` is the SDK's config reader
+ * (`req.config.get`), which takes a key with its namespace as is and puts
+ * the consuming project's name before a bare key. The provider asks for
+ * `zfs-fleet:<key>`; a key the stack set under the project's own namespace
+ * instead (`tank-ops:hosts` in a project named tank-ops) would otherwise be
+ * ignored without a word, so it is refused, naming the key to use.
+ */
 export function configure(get: (key: string) => unknown): void {
   try {
     settings();
-    configureHosts(hostTable(get));
+    const own = (key: string) => get(`${CONFIG_NAMESPACE}:${key}`);
+    const misplaced = CONFIG_KEYS.filter((key) => own(key) === undefined && get(key) !== undefined);
+    if (misplaced.length > 0) {
+      throw new ConfigError(
+        `the stack sets ${misplaced.map((k) => `"${k}"`).join(", ")} under the project's own namespace, which this provider does not read: ` +
+          `its keys are ${CONFIG_KEYS.map((k) => `${CONFIG_NAMESPACE}:${k}`).join(", ")} whatever the project is called ` +
+          `(pulumi config set --path ${CONFIG_NAMESPACE}:hosts.<host>.address ...)`,
+      );
+    }
+    configureHosts(hostTable(own));
   } catch (err) {
     if (err instanceof ConfigError) throw err;
     throw new ConfigError(`reading the stack config: ${(err as Error).message}`);
@@ -70,7 +103,7 @@ function lifecycle(kind: Kind): Lifecycle {
   return impl;
 }
 
-/** The implementation of each resource kind, as the shims call it. */
+/** @internal The implementation of each resource kind, as the shims call it. */
 export const providers = Object.fromEntries(
   (Object.keys(KINDS) as Kind[]).map((kind) => [
     kind,

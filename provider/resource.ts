@@ -21,11 +21,20 @@ export function propsOf<K extends ResourceKind<any, any>>(kind: K, args: ArgsOf<
 }
 
 /**
+ * A kind's base class, as its type declarations show it: a named
+ * constructor type, since a class expression's own type cannot be written
+ * into a .d.ts (the SDK's Resource has private members).
+ */
+export interface ResourceClass<K extends ResourceKind<any, any>> {
+  new (name: string, args: ArgsOf<K>, opts?: pulumi.CustomResourceOptions): pulumi.dynamic.Resource;
+}
+
+/**
  * The base class of a kind's resources, registered as `zfs:<type>` (the type
  * is part of every URN: it must not change). A kind served by two classes
  * (SanoidPolicy and SanoidTemplate) names the second one's type.
  */
-export function resourceClass<K extends ResourceKind<any, any>>(kind: K, type: string = kind.kind) {
+export function resourceClass<K extends ResourceKind<any, any>>(kind: K, type: string = kind.kind): ResourceClass<K> {
   return class extends pulumi.dynamic.Resource {
     constructor(name: string, args: ArgsOf<K>, opts?: pulumi.CustomResourceOptions) {
       super(shimFor(kind.kind), name, propsOf(kind, args), opts, "zfs", type);

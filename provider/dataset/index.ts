@@ -2,7 +2,7 @@
 import { type OutputProperties, resourceClass } from "../resource";
 import { datasetKind } from "./schema";
 
-export type { DatasetArgs } from "./schema";
+export type { DatasetArgs, DatasetOutputs } from "./schema";
 
 export interface Dataset extends OutputProperties<typeof datasetKind> {}
 export class Dataset extends resourceClass(datasetKind) {}

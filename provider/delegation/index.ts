@@ -2,7 +2,7 @@
 import { type OutputProperties, resourceClass } from "../resource";
 import { delegationKind } from "./schema";
 
-export type { DelegationArgs } from "./schema";
+export type { DelegationArgs, DelegationOutputs } from "./schema";
 
 export interface Delegation extends OutputProperties<typeof delegationKind> {}
 export class Delegation extends resourceClass(delegationKind) {}

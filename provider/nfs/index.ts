@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { type OutputProperties, resourceClass } from "../resource";
 import { type NfsShareArgs, nfsShareKind } from "./schema";
 
-export type { NfsShareArgs } from "./schema";
+export type { NfsShareArgs, NfsShareOutputs } from "./schema";
 
 export interface NfsShare extends OutputProperties<typeof nfsShareKind> {}
 export class NfsShare extends resourceClass(nfsShareKind) {

@@ -29,8 +29,8 @@ import { RemoteCommandError, run, sh } from "../transport";
 export type Validator = "none" | "sanoid";
 
 export interface FileKind {
-  /** Checked on the host before the new content replaces the file. */
-  validator: Validator;
+  /** Checked on the host before the new content replaces the file (or chosen by the new content). */
+  validator: Validator | ((content: string) => Validator);
   /**
    * Problems with a whole file's content (pure). An edit whose result has a
    * problem the old content did not have is refused, and only that edit.
@@ -41,6 +41,10 @@ export interface FileKind {
 }
 
 export type Edit = (content: string | undefined) => string;
+
+/** The validator the host runs on `content` before it replaces the file. */
+export const validatorOf = (kind: FileKind, content: string): Validator =>
+  typeof kind.validator === "function" ? kind.validator(content) : kind.validator;
 
 export interface EditResult {
   /** Whether this edit changed the file. */
@@ -162,7 +166,7 @@ export async function readRemoteFile(host: string, path: string): Promise<string
 /** One compare-and-swap write; true when written, false when the file changed since it was read. */
 async function writeIfUnchanged(host: string, path: string, expected: string, content: string, kind: FileKind): Promise<boolean> {
   try {
-    await run(host, sh`sh -c ${WRITE_SCRIPT} zfs-fleet-write ${path} ${expected} ${sha256(content)} ${kind.validator}`, {
+    await run(host, sh`sh -c ${WRITE_SCRIPT} zfs-fleet-write ${path} ${expected} ${sha256(content)} ${validatorOf(kind, content)}`, {
       stdin: content,
       timeoutMs: 180_000,
     });

@@ -4,7 +4,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { type OutputProperties, resourceClass } from "../resource";
 import { type SanoidPolicyArgs, sanoidPolicyKind } from "./schema";
 
-export type { SanoidPolicyArgs } from "./schema";
+export type { SanoidPolicyArgs, SanoidPolicyOutputs } from "./schema";
 
 /** A template: its name (without `template_`) and all of its settings. */
 export type SanoidTemplateArgs = Pick<SanoidPolicyArgs, "host" | "resolveDuplicates"> &

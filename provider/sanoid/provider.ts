@@ -9,7 +9,17 @@ import { configFile, knownHosts } from "../transport";
 import { describeDuplicate, duplicates, parseIni, removeSection, setSection, settingsOf, validateConf } from "./conf";
 import { type CheckedSanoidPolicyInputs, type SanoidPolicyInputs, type SanoidPolicyOutputs, sanoidPolicyKind } from "./schema";
 
-export const SANOID_FILE: FileKind = { validator: "sanoid", problems: validateConf, label: "sanoid.conf" };
+/**
+ * sanoid.conf is checked by sanoid itself on the host before it is replaced, unless it holds no
+ * section: sanoid loads no such file (empty or comments only: "FATAL: cannot load"), so the file
+ * left when the last template or policy goes would always be refused. It has nothing to check (the
+ * pure checks still run), and sanoid finds nothing to do in it, as before the first section came.
+ */
+export const SANOID_FILE: FileKind = {
+  validator: (content) => (parseIni(content).sections.length > 0 ? "sanoid" : "none"),
+  problems: validateConf,
+  label: "sanoid.conf",
+};
 
 export function sectionName(i: Partial<SanoidPolicyInputs>): string {
   return i.template !== undefined ? `template_${i.template}` : i.dataset!;

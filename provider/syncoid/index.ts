@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { type OutputProperties, resourceClass } from "../resource";
 import { type SyncoidPullArgs, syncoidPullKind } from "./schema";
 
-export type { SyncoidPullArgs } from "./schema";
+export type { SyncoidPullArgs, SyncoidPullOutputs } from "./schema";
 
 export interface SyncoidPull extends OutputProperties<typeof syncoidPullKind> {}
 export class SyncoidPull extends resourceClass(syncoidPullKind) {

@@ -7,7 +7,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { WRITE_SCRIPT, applyEdits, editRemoteFile, readRemoteFile, sha256 } from "../../provider/remotefile";
-import { setSection, validateConf } from "../../provider/sanoid/conf";
+import { removeSection, setSection, validateConf } from "../../provider/sanoid/conf";
+import { SANOID_FILE } from "../../provider/sanoid/provider";
 import type { ShellCommand } from "../../provider/transport/sh";
 
 const calls: string[] = [];
@@ -164,6 +165,46 @@ describe("the compare-and-swap covers what was validated", () => {
     const r = await writeScript([f, sha256("[a/b]\n  hourly = 1\n"), sha256("[a/b]\n  hourly = 2\n"), "sanoid"], "[a/b]\n  hourly = 2\n", env);
     expect(r.code, r.stderr).toBe(0);
     expect(readFileSync(f, "utf8")).toBe("[a/b]\n  hourly = 2\n");
+  });
+});
+
+describe("sanoid.conf without a section", () => {
+  // A stand-in for sanoid as it reads its file: a file without a section it cannot load (FATAL, 255).
+  let bin: string;
+  let path: string | undefined;
+  beforeEach(() => {
+    bin = mkdtempSync(join(tmpdir(), "remotefile-bin-"));
+    writeFileSync(join(bin, "sanoid"), '#!/bin/sh\necho run >> "$SANOID_RUNS"\nfor a; do case "$a" in --configdir=*) d=${a#--configdir=} ;; esac; done\ngrep -q "^\\[" "$d/sanoid.conf" || { echo "FATAL: cannot load $d/sanoid.conf"; exit 255; }\n');
+    chmodSync(join(bin, "sanoid"), 0o755);
+    path = process.env.PATH;
+    process.env.PATH = `${bin}:${path}`;
+    process.env.SANOID_RUNS = join(bin, "runs");
+    writeFileSync(join(bin, "runs"), "");
+  });
+  afterEach(() => {
+    process.env.PATH = path;
+    delete process.env.SANOID_RUNS;
+    rmSync(bin, { recursive: true, force: true });
+  });
+  const runs = () => readFileSync(join(bin, "runs"), "utf8").split("\n").filter(Boolean).length;
+
+  it("removing the last section writes the file sanoid could not load, without asking sanoid", async () => {
+    const f = join(dir, "sanoid.conf");
+    writeFileSync(f, "# the host's\n[template_a]\n\thourly = 1\n");
+    const r = await editRemoteFile("h", f, (c) => removeSection(c ?? "", "template_a"), SANOID_FILE);
+    expect(r.changed).toBe(true);
+    expect(readFileSync(f, "utf8")).toBe("# the host's\n");
+    expect(runs()).toBe(0);
+  });
+
+  it("a file that keeps a section is still checked by sanoid, and refused when sanoid refuses it", async () => {
+    const f = join(dir, "sanoid.conf");
+    writeFileSync(f, "[template_a]\n\thourly = 1\n");
+    await editRemoteFile("h", f, (c) => setSection(c ?? "", "template_b", [["hourly", "2"]]), SANOID_FILE);
+    expect(runs()).toBe(1);
+    writeFileSync(join(bin, "sanoid"), '#!/bin/sh\necho run >> "$SANOID_RUNS"\necho "FATAL: no"; exit 255\n');
+    await expect(editRemoteFile("h", f, (c) => removeSection(c ?? "", "template_b"), SANOID_FILE)).rejects.toThrow(/sanoid refuses the new file: FATAL: no/);
+    expect(runs()).toBe(2);
   });
 });
 

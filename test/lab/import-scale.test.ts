@@ -1,0 +1,57 @@
+// What an import costs on a host with 1000 datasets: the bench's fill of
+// off2 (bench/scale.run.ts: zfs-hdd/bench, a parent with 50 children and 949
+// siblings, each with the bench's properties set on it). Long (the fill takes
+// about 20 min under emulation), so only when asked for:
+//
+//   ZFSFLEET_IMPORT_SCALE=1 vitest run --project lab test/lab/import-scale.test.ts
+//
+// A fill already on off2 (a bench run with BENCH_REUSE=1 left it) is reused.
+// The import is one remote command over one connection whatever the size; the
+// module it writes describes every dataset with its properties, and the
+// providers' own planning finds nothing to change (as in the unit tests).
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { PROPERTIES } from "../../bench/tools";
+import { describeHost } from "../../provider/import/describe";
+import { parseHostOutput } from "../../provider/import/facts";
+import { costLine, importHost, writesOf } from "./import-support";
+import { closeConnections, out, resetLab, run, sh } from "./support";
+
+const N = 1000;
+const ROOT = "zfs-hdd/bench";
+const CHILDREN = 50;
+
+/** The bench's fill (bench/scale.run.ts, names()): a parent with 50 children, and N - 51 siblings. */
+function names(): string[] {
+  const children = Array.from({ length: CHILDREN }, (_, i) => `${ROOT}/tree/c${String(i).padStart(2, "0")}`);
+  const flat = Array.from({ length: N - CHILDREN - 1 }, (_, i) => `${ROOT}/d${String(i).padStart(4, "0")}`);
+  return [`${ROOT}/tree`, ...children, ...flat];
+}
+
+describe.skipIf(!process.env.ZFSFLEET_IMPORT_SCALE)(`importing a host with ${N} datasets (the bench's fill of off2)`, () => {
+  beforeAll(async () => {
+    const listed = await run("off2", sh`zfs list -H -o name -r ${ROOT}`, { allowFailure: true });
+    if (listed.exitCode === 0 && listed.stdout.split("\n").filter(Boolean).length === N + 1) return;
+    await resetLab();
+    const all = names();
+    const opts = Object.entries(PROPERTIES).flatMap(([k, v]) => ["-o", `${k}=${v}`]);
+    await run("off2", sh`zfs create ${ROOT} && zfs create ${opts} ${all[0]}`);
+    const rest = all.slice(1);
+    for (let i = 0; i < rest.length; i += 50) {
+      await run("off2", sh`for d in ${rest.slice(i, i + 50)}; do zfs create ${opts} "$d" & done; wait`, { timeoutMs: 1_800_000 });
+    }
+    expect(Number((await out("off2", sh`zfs list -H -o name -r ${ROOT} | wc -l`)).trim())).toBe(N + 1);
+  });
+  afterAll(closeConnections);
+
+  it("is one remote command over one connection, and describes every dataset with its properties, changing nothing", async () => {
+    const i = await importHost("off2");
+    console.log(costLine(`off2 with the bench's fill of ${N}`, i.report));
+    expect(i.report).toMatchObject({ commands: 1, connections: 1 });
+    expect(writesOf(i.commands)).toEqual([]);
+    const d = describeHost("off2", parseHostOutput(i.saved.stdout, i.saved.nonce, i.saved.paths));
+    const bench = d.datasets.filter((x) => x.name.startsWith(`${ROOT}/`));
+    expect(bench).toHaveLength(N);
+    for (const x of bench) expect(x.properties).toEqual(Object.fromEntries(Object.entries(PROPERTIES).sort(([a], [b]) => (a < b ? -1 : 1))));
+    expect(i.module.split("\n").filter((l) => l.startsWith(`  { key: "${ROOT}`) && l.includes(" guid: "))).toHaveLength(N + 1);
+  });
+});
