@@ -43,7 +43,7 @@ prepare: deps
 	@$(MAKE) --no-print-directory -j2 toolchain lab-image
 
 test: prepare typecheck build
-	@$(ENV) vitest run --project unit --project engine --project lab
+	@$(ENV) tools/test.sh
 
 demo: prepare build
 	@$(ENV) tools/demo.sh

@@ -15,7 +15,8 @@ export default defineConfig({
     reporters: ["default"],
     // Lab files grouped by the lab state they start from (test/lab/sequencer.ts).
     sequence: { sequencer: LabGroupsSequencer },
-    // Lab and engine files share VMs and the CPU; unit files are fast anyway.
+    // Within a project, one file at a time (lab files share the VMs). `make test` runs the engine
+    // project beside the lab project, in two vitest processes (tools/test.sh).
     fileParallelism: false,
     projects: [
       {
@@ -26,8 +27,8 @@ export default defineConfig({
           name: "engine",
           runner,
           include: ["test/engine/**/*.test.ts"],
-          testTimeout: 300_000,
-          hookTimeout: 300_000,
+          testTimeout: 600_000,
+          hookTimeout: 600_000,
           fileParallelism: false,
         },
       },

@@ -124,7 +124,8 @@ export class TestStack {
   }
 
   async setConfig(key: string, value: string): Promise<void> {
-    await this.pulumi("config", "set", "--path", key, value);
+    // "--": a value may start with a dash (a syncoid flag), which the CLI would take for an option.
+    await this.pulumi("config", "set", "--path", key, "--", value);
   }
 
   async up(): Promise<string> {
