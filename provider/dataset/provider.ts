@@ -5,7 +5,7 @@ import type * as pulumi from "@pulumi/pulumi";
 import { settings } from "../config";
 import { hasUnknown, isUnknown } from "../kind";
 import { poolOf } from "../names";
-import { waitForSyncoid } from "../syncoid/provider";
+import { guard, hazardsForRead } from "../hazards";
 import { RemoteCommandError, knownHosts, run, sh } from "../transport";
 import { failedWith } from "../zfs/errors";
 import { type DatasetFacts, type PoolFacts, findByGuid, invalidate, poolFacts } from "../zfs/inventory";
@@ -30,6 +30,11 @@ export async function diff(_id: string, olds: DatasetOutputs, news: DatasetInput
     );
   }
   if (result.replaces.length > 0 && !hasUnknown([news.host, news.name])) guardReplacement(olds, news, result.replaces);
+  if (olds.name !== news.name && !isUnknown(news.name)) {
+    for (const h of olds.hazards ?? []) console.error(`warning: Dataset ${olds.host}:${olds.name} -> ${news.name}: the last read found: ${h}`);
+    const acks = isUnknown(news.acknowledgeHazards) ? [] : (news.acknowledgeHazards ?? []);
+    if (acks.length > 0) console.error(`warning: Dataset ${olds.host}:${olds.name} -> ${news.name}: acknowledged hazards: ${acks.join(", ")}`);
+  }
   return result;
 }
 
@@ -79,6 +84,7 @@ export function outputsOf(inputs: DatasetInputs, facts: DatasetFacts, adoptedDif
     mountpoint: facts.properties["mountpoint"]?.value ?? "",
     effective,
     adoptedDifferences,
+    hazards: [],
   } satisfies DatasetOutputs;
 }
 
@@ -130,7 +136,12 @@ export async function create(inputs: CheckedDatasetInputs): Promise<pulumi.dynam
 export async function read(id: string, props: DatasetOutputs): Promise<pulumi.dynamic.ReadResult> {
   const facts = await findByGuid(props.host, props.pool ?? poolOf(props.name), id);
   if (!facts) return { id: "", props: {} }; // gone: refresh drops it from the state
-  return { id, props: outputsOf(props, facts, props.adoptedDifferences ?? []) };
+  // What a move or removal would meet, for the next diff and the review to show (one scan per host).
+  const hazards = await hazardsForRead(props.host, facts.name).then(
+    (found) => found.map((h) => h.message),
+    (err: Error) => [`the hazard scan failed, so nothing is known of holders or replication: ${err.message}`],
+  );
+  return { id, props: { ...outputsOf(props, facts, props.adoptedDifferences ?? []), hazards } };
 }
 
 export async function update(id: string, olds: DatasetOutputs, news: CheckedDatasetInputs): Promise<pulumi.dynamic.UpdateResult> {
@@ -215,8 +226,8 @@ async function renameTo(host: string, guid: string, news: CheckedDatasetInputs):
     },
   );
   if (from === null) return;
-  // Renaming a dataset while syncoid receives into it breaks that run: wait, as operators do.
-  if (news.waitForSyncoidSeconds > 0) await waitForSyncoid(host, from, news.waitForSyncoidSeconds);
+  // Right before it acts: replication in flight is waited for, holders in other namespaces refused (hazards/).
+  await guard(host, from, `rename ${from} to ${news.name}`, { acknowledge: news.acknowledgeHazards, waitSeconds: news.waitForReplicationSeconds });
   const parents = news.createParents ? ["-p"] : [];
   try {
     await run(host, sh`zfs rename ${parents} ${from} ${news.name}`);
@@ -254,6 +265,8 @@ export async function remove(id: string, stored: DatasetOutputs): Promise<void> 
   if (props.onDelete === "retain") return; // the data stays; the program no longer manages it
   const current = await findByGuid(host, props.pool ?? poolOf(props.name), id);
   if (!current) return;
+  const action = props.onDelete === "renameAside" ? `rename ${current.name} aside` : `destroy ${current.name}`;
+  await guard(host, current.name, action, { acknowledge: props.acknowledgeHazards, waitSeconds: props.waitForReplicationSeconds });
   try {
     if (props.onDelete === "renameAside") {
       const day = new Date().toISOString().slice(0, 10).replace(/-/g, "");

@@ -47,6 +47,26 @@ describe("the review summary of a preview", () => {
     expect(text.indexOf("REPLACED (delete")).toBeLessThan(text.indexOf("renames"));
   });
 
+  it("shows on a Dataset's move or removal the hazards its last read found, and the program's acknowledgements", () => {
+    const found = ["zfs-hdd/off/products: lxc 101 (process 2322: sleep infinity), in its own mount namespace, has zfs-nvme/off/products mounted at /mnt/off/products"];
+    const r = review("lab-off2", {
+      steps: [
+        step("update", "products", { name: "zfs-hdd/off/products", hazards: found }, { name: "zfs-hdd/off/products-old", acknowledgeHazards: ["bindMount:101"] }),
+        step("delete", "aside", { name: "zfs-hdd/aside", onDelete: "renameAside", hazards: ["zfs-hdd/aside: NFS client 10.0.0.3 has files open"], acknowledgeHazards: ["configuredContainer:102"] }),
+        step("delete", "kept", { name: "zfs-hdd/kept", hazards: ["zfs-hdd/kept: held"] }),
+        step("update", "props", { name: "zfs-hdd/p", hazards: ["zfs-hdd/p: held"] }, { name: "zfs-hdd/p", properties: { atime: "off" } }),
+      ],
+    });
+    expect(r.renames).toEqual(["Dataset zfs-hdd/off/products -> zfs-hdd/off/products-old (acknowledged hazards: bindMount:101)"]);
+    expect(r.releases).toContain("Dataset zfs-hdd/aside (renamed aside, data kept) (acknowledged hazards: configuredContainer:102)");
+    // A retained removal and a property change touch nothing the holders see: no warning for them.
+    expect(r.warnings).toEqual([
+      `Dataset zfs-hdd/off/products -> zfs-hdd/off/products-old: ${found[0]}`,
+      "Dataset zfs-hdd/aside (onDelete: renameAside): zfs-hdd/aside: NFS client 10.0.0.3 has files open",
+    ]);
+    expect(render([r])).toContain("warnings:\n    Dataset zfs-hdd/off/products -> zfs-hdd/off/products-old: zfs-hdd/off/products: lxc 101");
+  });
+
   it("ignores a change of the provider's code alone", () => {
     const r = review("s", {
       steps: [step("update", "a", { name: "p/a", __provider: "old" }, { name: "p/a", __provider: "new" })],
