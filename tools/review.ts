@@ -149,12 +149,36 @@ export function review(stack: string, preview: Preview): Review {
     }
   }
   for (const d of preview.diagnostics ?? []) {
-    const message = (d.message ?? "").trim();
+    let message = (d.message ?? "").trim();
     if (!message) continue;
+    // What the provider says on its standard error comes as info#err; a line it starts with
+    // "warning: " is one (a dynamic provider has no other channel for a warning from diff or check).
+    const providerWarning = d.severity === "info#err" && /^warning: /.test(message);
+    if (providerWarning) message = message.replace(/^warning: /, "");
+    // diff's account of a Dataset's recorded hazards: the step's own (hazardWarnings) says it already.
+    if (providerWarning && message.includes(": the last read found: ")) continue;
     if (d.severity === "error") r.errors.push(message);
-    else if (d.severity === "warning" && !r.warnings.includes(message)) r.warnings.push(message); // once, not once per resource
+    else if ((d.severity === "warning" || providerWarning) && !r.warnings.includes(message)) r.warnings.push(message); // once, not once per resource
   }
   return r;
+}
+
+/**
+ * The steps of a preview that move or remove a Dataset on its host (a
+ * rename; a removal by renameAside or destroy): those the hazard scan is
+ * for (provider/hazards/). Retained removals touch nothing.
+ */
+export function hazardousSteps(preview: Preview): PreviewStep[] {
+  return (preview.steps ?? []).filter((step) => {
+    if (kindOf(step) !== "Dataset") return false;
+    if (step.op === "update") {
+      const from = field(step.oldState, "name");
+      const to = field(step.newState, "name");
+      return from !== undefined && to !== undefined && from !== to && to !== UNKNOWN;
+    }
+    if (step.op === "delete") return ["renameAside", "destroy"].includes(field(step.oldState, "onDelete") ?? "");
+    return false;
+  });
 }
 
 export function render(reviews: readonly Review[]): string {
@@ -272,7 +296,7 @@ export function previewFromEvents(events: readonly EngineEvent[]): Preview {
     const m = e.resourcePreEvent?.metadata;
     if (m && LISTED(m.op, m.urn)) preview.steps.push({ op: m.op, urn: m.urn, oldState: stateOf(m.old), newState: stateOf(m.new) });
     const d = e.diagnosticEvent;
-    if (d && (d.severity === "error" || d.severity === "warning") && !d.ephemeral) {
+    if (d && (d.severity === "error" || d.severity === "warning" || (d.severity === "info#err" && /^warning: /.test(d.message.trim()))) && !d.ephemeral) {
       preview.diagnostics.push({ severity: d.severity, message: `${d.prefix ?? ""}${d.message}`, urn: d.urn });
     }
     const p = e.policyEvent;

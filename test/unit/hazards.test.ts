@@ -9,6 +9,8 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { type Hazard, acknowledged, containerOf, hazardsOf, parseMountinfo, parseScan, sendersOf } from "../../provider/hazards/analyse";
 import { scanCommand } from "../../provider/hazards/scan";
+import { inheritedShare, spreadWarning } from "../../provider/hazards/shares";
+import { parseZfsGet } from "../../provider/zfs/inventory";
 
 const fixture = (name: string) => readFileSync(join(__dirname, "..", "fixtures", "openzfs-2.1", name), "utf8");
 const off2 = parseScan(fixture("hazards-scan-off2.txt"));
@@ -150,4 +152,33 @@ describe("who holds a namespace, from its cgroup", () => {
     ["0::/system.slice/zfslab-holder-x.service", "unit zfslab-holder-x.service"],
     ["0::/", undefined],
   ])("%s", (line, want) => expect(containerOf([line])).toBe(want));
+});
+
+describe("shares that spread: a dataset under a shared parent is exported the moment it exists", () => {
+  // As `zfs get -Hp -o name,property,value,source` prints them.
+  const facts = parseZfsGet(
+    [
+      "rpool/backups\tsharenfs\trw=@10.0.0.1/32,ro=@10.0.0.0/28,no_root_squash\tlocal",
+      "rpool/backups/off1\tsharenfs\trw=@10.0.0.1/32,ro=@10.0.0.0/28,no_root_squash\tinherited from rpool/backups",
+      "rpool/open\tsharenfs\ton\tlocal",
+      "rpool/quiet\tsharenfs\toff\tdefault",
+    ].join("\n"),
+  );
+
+  it("names the dataset that sets the share and its clients, for a child and a grandchild", () => {
+    expect(inheritedShare(facts, "rpool/backups/new")).toEqual({ from: "rpool/backups", value: "rw=@10.0.0.1/32,ro=@10.0.0.0/28,no_root_squash", clients: "10.0.0.1/32 (rw), 10.0.0.0/28 (ro)" });
+    expect(inheritedShare(facts, "rpool/backups/off1/new")?.from).toBe("rpool/backups");
+    expect(inheritedShare(facts, "rpool/open/x")?.clients).toBe("every host that can reach it");
+  });
+
+  it("nothing under a parent that does not share, or that the pool does not have", () => {
+    expect(inheritedShare(facts, "rpool/quiet/x")).toBeUndefined();
+    expect(inheritedShare(facts, "rpool/nowhere/x")).toBeUndefined();
+  });
+
+  it("the warning says what to do", () => {
+    expect(spreadWarning("ovh3", "rpool/backups/new", inheritedShare(facts, "rpool/backups/new")!, "will be")).toMatch(
+      /^ovh3: rpool\/backups\/new will be exported over NFS: it inherits sharenfs=rw=@10\.0\.0\.1\/32,ro=@10\.0\.0\.0\/28,no_root_squash from rpool\/backups \(clients: 10\.0\.0\.1\/32 \(rw\), 10\.0\.0\.0\/28 \(ro\)\)\. If it must not be/,
+    );
+  });
 });
