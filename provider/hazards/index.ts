@@ -90,3 +90,16 @@ export async function guard(host: string, dataset: string, action: string, optio
   for (const h of hazards.filter((x) => x.kind === "nfsClient")) warn(`${host}: ${action}: ${h.message}`);
   return hazards;
 }
+
+/**
+ * Before a share stops (NfsShare removed, or its dataset changed): warns
+ * naming the NFS clients that have it mounted or files of it open. Never
+ * refuses; a failed scan is said and the share stops anyway.
+ */
+export async function warnNfsClients(host: string, dataset: string, action: string): Promise<void> {
+  try {
+    for (const h of hazardsOf(await scanHost(host), dataset).filter((x) => x.kind === "nfsClient")) warn(`${host}: ${action}: ${h.message}`);
+  } catch (err) {
+    warn(`${host}: ${action}: the hazard scan failed, so its NFS clients are not known: ${(err as Error).message}`);
+  }
+}
