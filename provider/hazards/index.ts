@@ -43,6 +43,26 @@ export async function hazardsForRead(host: string, dataset: string): Promise<Haz
   return hazardsOf(await scan, dataset);
 }
 
+/**
+ * A fresh scan for a guard: the guards of one host that start within 100 ms
+ * of each other (sibling datasets the engine moves side by side) share one
+ * scan, with `zfs allow` for each of their datasets. Never a cached one.
+ */
+const waiting = new Map<string, { datasets: Set<string>; scan: Promise<Scan> }>();
+function freshScan(host: string, dataset: string): Promise<Scan> {
+  let batch = waiting.get(host);
+  if (!batch) {
+    const datasets = new Set<string>();
+    const scan = new Promise((r) => setTimeout(r, 100)).then(() => {
+      waiting.delete(host);
+      return scanHost(host, [...datasets]);
+    });
+    waiting.set(host, (batch = { datasets, scan }));
+  }
+  batch.datasets.add(dataset);
+  return batch.scan;
+}
+
 export interface GuardOptions {
   /** The program's acknowledgeHazards. */
   acknowledge: readonly string[];
@@ -65,7 +85,7 @@ export async function guard(host: string, dataset: string, action: string, optio
   const deadline = started + options.waitSeconds * 1000;
   let hazards: Hazard[];
   for (;;) {
-    hazards = hazardsOf(await scanHost(host, [dataset]), dataset);
+    hazards = hazardsOf(await freshScan(host, dataset), dataset);
     const replication = hazards.filter((h) => h.kind === "replication");
     if (replication.length === 0) break;
     if (Date.now() >= deadline) {
