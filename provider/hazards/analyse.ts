@@ -459,7 +459,7 @@ function nfsHazards(scan: Scan, dataset: string, mine: DatasetMount[]): Hazard[]
     const open = c.devices.map((d) => devs.get(d)).filter((d): d is DatasetMount => d !== undefined);
     const who = `NFS client ${c.address}${c.name ? ` (${c.name})` : ""}`;
     if (open.length > 0) {
-      out.push({ kind: "nfsClient", dataset, acks: [], message: `${dataset}: ${who} has files of ${[...new Set(open.map((d) => d.path))].join(", ")} open; it loses them when the export moves or stops` });
+      out.push({ kind: "nfsClient", dataset, acks: [], message: `${dataset}: ${who} has files of ${[...new Set(open.map((d) => d.path))].join(", ")} open; while it does, ZFS cannot unmount it (the move fails busy, nothing changed), and it loses them when the export moves or stops` });
     } else if (exported.length > 0) {
       out.push({ kind: "nfsClient", dataset, acks: [], message: `${dataset}: ${who} is connected while ${exported.map((d) => d.path).join(", ")} is exported; it may have it mounted` });
     }
