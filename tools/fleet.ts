@@ -31,7 +31,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "nod
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { HOSTS, PULLS } from "../stacks/fleet.ts";
-import { type Preview, planDifferences, render, renderMarkdown, review } from "./review.ts";
+import { type Preview, hazardousSteps, planDifferences, render, renderMarkdown, review } from "./review.ts";
 import { hostname } from "node:os";
 import { LockedError, retryWhileLocked } from "./lock.ts";
 import { Runner, type StackRun, type StackSpec, isAlive, projectCli, schedule } from "./runner.ts";
@@ -132,8 +132,20 @@ export async function runFleet(fleet: Fleet, argv: string[], options: RunFleetOp
         },
         failed,
       );
+      // A stack that moves or removes a dataset: preview it once more with a refresh, so each
+      // Dataset's read scans its host (provider/hazards/, one command per host) and the review
+      // shows what the move would meet on the step. The saved plan stays the plain preview's.
+      const hazards = new Map<string, string[]>();
+      await Promise.all(
+        runs.filter((r) => r.ok && hazardousSteps(r.preview).length > 0).map(async (r) => {
+          const refreshed = await runner.previewRefreshed(r.stack);
+          const found = refreshed.ok ? review(r.stack, refreshed.preview).warnings : [`the hazard scan's preview --refresh failed: ${refreshed.error ?? "no reason given"}`];
+          hazards.set(r.stack, found);
+        }),
+      );
       const reviews = runs.map((r) => {
         const rv = review(r.stack, r.preview);
+        for (const w of hazards.get(r.stack) ?? []) if (!rv.warnings.includes(w)) rv.warnings.push(w);
         if (!r.ok && rv.errors.length === 0) rv.errors.push(r.error ?? "the preview failed");
         return rv;
       });

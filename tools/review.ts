@@ -90,6 +90,23 @@ function deletionMeaning(step: PreviewStep): { destroys: boolean; text: string }
   return { destroys: false, text: `${what} (left on the host, data kept)` };
 }
 
+/** A Dataset's acknowledgeHazards, as the state or the program has them. */
+function acknowledgementsOf(state: PreviewStep["newState"]): string[] {
+  const v = state?.inputs?.["acknowledgeHazards"] ?? state?.outputs?.["acknowledgeHazards"];
+  return Array.isArray(v) ? v.filter((x): x is string => typeof x === "string") : [];
+}
+
+/**
+ * What the last read of a Dataset found on its host that this step meets
+ * (its `hazards` output, written by `pulumi refresh` or `preview --refresh`),
+ * as warnings on the step.
+ */
+function hazardWarnings(r: Review, step: PreviewStep, what: string): void {
+  const found = step.oldState?.outputs?.["hazards"];
+  if (!Array.isArray(found)) return;
+  for (const h of found) if (typeof h === "string") r.warnings.push(`${what}: ${h}`);
+}
+
 export function review(stack: string, preview: Preview): Review {
   const r: Review = { stack, destroys: [], renames: [], creates: [], adopts: [], updates: [], releases: [], errors: [], warnings: [] };
   for (const step of preview.steps ?? []) {
@@ -103,7 +120,11 @@ export function review(stack: string, preview: Preview): Review {
       r.destroys.push(`${label} is REPLACED (delete + create) because of: ${keys || "a change the provider requires"}`);
     } else if (DESTRUCTIVE_OPS.has(step.op)) {
       const meaning = deletionMeaning(step);
-      (meaning.destroys ? r.destroys : r.releases).push(meaning.text);
+      const acks = acknowledgementsOf(step.oldState);
+      (meaning.destroys ? r.destroys : r.releases).push(`${meaning.text}${acks.length > 0 ? ` (acknowledged hazards: ${acks.join(", ")})` : ""}`);
+      if (kind === "Dataset" && field(step.oldState, "onDelete") !== "retain" && field(step.oldState, "onDelete") !== undefined) {
+        hazardWarnings(r, step, `${kind} ${identity(step)} (onDelete: ${field(step.oldState, "onDelete")})`);
+      }
     } else if (step.op === "create") {
       (step.newState?.inputs?.["adopt"] === true ? r.adopts : r.creates).push(`${kind} ${identity(step)}`);
     } else if (step.op === "update") {
@@ -115,7 +136,11 @@ export function review(stack: string, preview: Preview): Review {
       const to = key && field(step.newState, key);
       const renamed = from && to && from !== to && to !== UNKNOWN;
       const rest = keys.filter((k) => !(renamed && k === key));
-      if (renamed && key === "name") r.renames.push(`${kind} ${from} -> ${to}`);
+      if (renamed && key === "name") {
+        const acks = acknowledgementsOf(step.newState);
+        r.renames.push(`${kind} ${from} -> ${to}${acks.length > 0 ? ` (acknowledged hazards: ${acks.join(", ")})` : ""}`);
+        hazardWarnings(r, step, `${kind} ${from} -> ${to}`);
+      }
       if (renamed && key !== "name") {
         r.updates.push(`${kind} ${from} -> ${to} (follows the rename)${rest.length > 0 ? `; also ${rest.join(", ")}` : ""}`);
       } else if (rest.length > 0) {
@@ -124,12 +149,36 @@ export function review(stack: string, preview: Preview): Review {
     }
   }
   for (const d of preview.diagnostics ?? []) {
-    const message = (d.message ?? "").trim();
+    let message = (d.message ?? "").trim();
     if (!message) continue;
+    // What the provider says on its standard error comes as info#err; a line it starts with
+    // "warning: " is one (a dynamic provider has no other channel for a warning from diff or check).
+    const providerWarning = d.severity === "info#err" && /^warning: /.test(message);
+    if (providerWarning) message = message.replace(/^warning: /, "");
+    // diff's account of a Dataset's recorded hazards: the step's own (hazardWarnings) says it already.
+    if (providerWarning && message.includes(": the last read found: ")) continue;
     if (d.severity === "error") r.errors.push(message);
-    else if (d.severity === "warning" && !r.warnings.includes(message)) r.warnings.push(message); // once, not once per resource
+    else if ((d.severity === "warning" || providerWarning) && !r.warnings.includes(message)) r.warnings.push(message); // once, not once per resource
   }
   return r;
+}
+
+/**
+ * The steps of a preview that move or remove a Dataset on its host (a
+ * rename; a removal by renameAside or destroy): those the hazard scan is
+ * for (provider/hazards/). Retained removals touch nothing.
+ */
+export function hazardousSteps(preview: Preview): PreviewStep[] {
+  return (preview.steps ?? []).filter((step) => {
+    if (kindOf(step) !== "Dataset") return false;
+    if (step.op === "update") {
+      const from = field(step.oldState, "name");
+      const to = field(step.newState, "name");
+      return from !== undefined && to !== undefined && from !== to && to !== UNKNOWN;
+    }
+    if (step.op === "delete") return ["renameAside", "destroy"].includes(field(step.oldState, "onDelete") ?? "");
+    return false;
+  });
 }
 
 export function render(reviews: readonly Review[]): string {
@@ -247,7 +296,7 @@ export function previewFromEvents(events: readonly EngineEvent[]): Preview {
     const m = e.resourcePreEvent?.metadata;
     if (m && LISTED(m.op, m.urn)) preview.steps.push({ op: m.op, urn: m.urn, oldState: stateOf(m.old), newState: stateOf(m.new) });
     const d = e.diagnosticEvent;
-    if (d && (d.severity === "error" || d.severity === "warning") && !d.ephemeral) {
+    if (d && (d.severity === "error" || d.severity === "warning" || (d.severity === "info#err" && /^warning: /.test(d.message.trim()))) && !d.ephemeral) {
       preview.diagnostics.push({ severity: d.severity, message: `${d.prefix ?? ""}${d.message}`, urn: d.urn });
     }
     const p = e.policyEvent;

@@ -174,7 +174,7 @@ export class Runner {
   }
 
   /** One engine operation on one stack, its events collected and its progress shown. */
-  private async operate(stack: string, what: "preview" | "up", extra: { plan?: string }): Promise<StackRun> {
+  private async operate(stack: string, what: "preview" | "up", extra: { plan?: string; refresh?: boolean }): Promise<StackRun> {
     const run: StackRun = { stack, ok: false, preview: {}, startedAt: Date.now(), endedAt: 0 };
     const events: EngineEvent[] = [];
     const started = new Map<string, number>();
@@ -205,9 +205,9 @@ export class Runner {
     };
     try {
       const s = await this.select(stack);
-      this.say(stack, what === "preview" ? `previewing${extra.plan ? " (saving the plan)" : ""}` : `applying${extra.plan ? " the reviewed plan" : ""}`);
+      this.say(stack, what === "preview" ? `previewing${extra.plan ? " (saving the plan)" : ""}${extra.refresh ? " with a refresh (reads the hosts)" : ""}` : `applying${extra.plan ? " the reviewed plan" : ""}`);
       if (what === "preview") {
-        await s.preview({ ...common, plan: extra.plan } satisfies PreviewOptions);
+        await s.preview({ ...common, plan: extra.plan, refresh: extra.refresh } satisfies PreviewOptions);
       } else {
         await s.up({ ...common, plan: extra.plan, suppressOutputs: true } satisfies UpOptions);
       }
@@ -233,6 +233,11 @@ export class Runner {
 
   preview(stack: string, plan?: string): Promise<StackRun> {
     return this.operate(stack, "preview", { plan });
+  }
+
+  /** A preview that reads the hosts first (`preview --refresh`): what the resources' reads record shows in it. No plan. */
+  previewRefreshed(stack: string): Promise<StackRun> {
+    return this.operate(stack, "preview", { refresh: true });
   }
 
   up(stack: string, plan?: string): Promise<StackRun> {

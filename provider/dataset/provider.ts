@@ -5,18 +5,28 @@ import type * as pulumi from "@pulumi/pulumi";
 import { settings } from "../config";
 import { hasUnknown, isUnknown } from "../kind";
 import { poolOf } from "../names";
-import { waitForSyncoid } from "../syncoid/provider";
+import { guard, hazardsForRead } from "../hazards";
 import { RemoteCommandError, knownHosts, run, sh } from "../transport";
 import { failedWith } from "../zfs/errors";
-import { type DatasetFacts, type PoolFacts, findByGuid, invalidate, poolFacts } from "../zfs/inventory";
+import { type DatasetFacts, type PoolFacts, findByGuid, invalidate, knownFacts, poolFacts } from "../zfs/inventory";
+import { inheritedShare, spreadWarning } from "../hazards/shares";
 import { sameValue } from "./properties";
 import { type CheckedDatasetInputs, type DatasetInputs, type DatasetOutputs, datasetKind } from "./schema";
 
 /** How long a rename waits for its target name to be freed by another rename (a swap): ZFSFLEET_SWAP_WAIT_MS. */
 const swapWaitMs = () => settings().swapWaitMs;
 
-export async function check(_olds: unknown, news: Record<string, unknown>): Promise<pulumi.dynamic.CheckResult> {
-  return datasetKind.check(news, knownHosts());
+export async function check(olds: unknown, news: Record<string, unknown>): Promise<pulumi.dynamic.CheckResult> {
+  const result = datasetKind.check(news, knownHosts());
+  // A new dataset (no old inputs) under a shared parent: said when this process already read the pool (preview --refresh).
+  const { host, name } = result.inputs as { host?: unknown; name?: unknown };
+  const isNew = !(olds as Record<string, unknown> | undefined)?.["name"];
+  if (result.failures.length === 0 && isNew && typeof host === "string" && typeof name === "string" && !hasUnknown([host, name])) {
+    const facts = knownFacts(host, poolOf(name));
+    const share = facts && !facts.byName.has(name) ? inheritedShare(facts, name) : undefined;
+    if (share) console.error(`warning: ${spreadWarning(host, name, share, "will be")}`);
+  }
+  return result;
 }
 
 export async function diff(_id: string, olds: DatasetOutputs, news: DatasetInputs): Promise<pulumi.dynamic.DiffResult> {
@@ -30,6 +40,16 @@ export async function diff(_id: string, olds: DatasetOutputs, news: DatasetInput
     );
   }
   if (result.replaces.length > 0 && !hasUnknown([news.host, news.name])) guardReplacement(olds, news, result.replaces);
+  if (olds.name !== news.name && !isUnknown(news.name)) {
+    for (const h of olds.hazards ?? []) console.error(`warning: Dataset ${olds.host}:${olds.name} -> ${news.name}: the last read found: ${h}`);
+    const facts = knownFacts(olds.host, poolOf(news.name));
+    const share = facts ? inheritedShare(facts, news.name) : undefined;
+    if (share && share.from !== (facts!.byName.get(olds.name)?.properties["sharenfs"]?.source ?? "").replace(/^inherited from /, "")) {
+      console.error(`warning: ${spreadWarning(olds.host, news.name, share, "will be")}`);
+    }
+    const acks = isUnknown(news.acknowledgeHazards) ? [] : (news.acknowledgeHazards ?? []);
+    if (acks.length > 0) console.error(`warning: Dataset ${olds.host}:${olds.name} -> ${news.name}: acknowledged hazards: ${acks.join(", ")}`);
+  }
   return result;
 }
 
@@ -79,6 +99,7 @@ export function outputsOf(inputs: DatasetInputs, facts: DatasetFacts, adoptedDif
     mountpoint: facts.properties["mountpoint"]?.value ?? "",
     effective,
     adoptedDifferences,
+    hazards: [],
   } satisfies DatasetOutputs;
 }
 
@@ -122,15 +143,22 @@ export async function create(inputs: CheckedDatasetInputs): Promise<pulumi.dynam
   } finally {
     invalidate(host);
   }
-  const created = (await poolFacts(host, pool)).byName.get(name);
+  const after = await poolFacts(host, pool);
+  const created = after.byName.get(name);
   if (!created) throw new Error(`${host}: zfs create ${name} succeeded but the dataset is not listed`);
+  warnIfShared(host, after, name);
   return { id: created.guid, outs: outputsOf(inputs, created) };
 }
 
 export async function read(id: string, props: DatasetOutputs): Promise<pulumi.dynamic.ReadResult> {
   const facts = await findByGuid(props.host, props.pool ?? poolOf(props.name), id);
   if (!facts) return { id: "", props: {} }; // gone: refresh drops it from the state
-  return { id, props: outputsOf(props, facts, props.adoptedDifferences ?? []) };
+  // What a move or removal would meet, for the next diff and the review to show (one scan per host).
+  const hazards = await hazardsForRead(props.host, facts.name).then(
+    (found) => found.map((h) => h.message),
+    (err: Error) => [`the hazard scan failed, so nothing is known of holders or replication: ${err.message}`],
+  );
+  return { id, props: { ...outputsOf(props, facts, props.adoptedDifferences ?? []), hazards } };
 }
 
 export async function update(id: string, olds: DatasetOutputs, news: CheckedDatasetInputs): Promise<pulumi.dynamic.UpdateResult> {
@@ -141,9 +169,12 @@ export async function update(id: string, olds: DatasetOutputs, news: CheckedData
     throw new Error(`${host}: dataset ${olds.name} (guid ${id}) is not in pool ${pool} any more; run pulumi refresh`);
   }
   if (current.name !== news.name) {
+    const before = current.properties["sharenfs"];
     await renameTo(host, id, news);
     current = await findByGuid(host, pool, id);
     if (!current) throw new Error(`${host}: dataset guid ${id} vanished during its rename to ${news.name}`);
+    const now = current.properties["sharenfs"];
+    if (now && (now.value !== before?.value || now.source !== before?.source)) warnIfShared(host, await poolFacts(host, pool), current.name);
   }
   const set = Object.entries(news.properties).filter(([k, v]) => differs(current!, k, v));
   const removed = Object.keys(olds.properties ?? {}).filter((k) => !(k in news.properties));
@@ -159,6 +190,14 @@ export async function update(id: string, olds: DatasetOutputs, news: CheckedData
 }
 
 const parentOf = (name: string): string => name.slice(0, name.lastIndexOf("/"));
+
+/** Says so when `name` is now exported because a parent shares it (it inherits sharenfs). */
+function warnIfShared(host: string, facts: PoolFacts, name: string): void {
+  const own = facts.byName.get(name)?.properties["sharenfs"];
+  if (!own || !own.source.startsWith("inherited")) return;
+  const share = inheritedShare(facts, name);
+  if (share) console.error(`warning: ${spreadWarning(host, name, share, "is now")}`);
+}
 
 /**
  * Polls the pool (re-read every 2 s) until `ready` answers, or fails with
@@ -215,8 +254,8 @@ async function renameTo(host: string, guid: string, news: CheckedDatasetInputs):
     },
   );
   if (from === null) return;
-  // Renaming a dataset while syncoid receives into it breaks that run: wait, as operators do.
-  if (news.waitForSyncoidSeconds > 0) await waitForSyncoid(host, from, news.waitForSyncoidSeconds);
+  // Right before it acts: replication in flight is waited for, holders in other namespaces refused (hazards/).
+  await guard(host, from, `rename ${from} to ${news.name}`, { acknowledge: news.acknowledgeHazards, waitSeconds: news.waitForReplicationSeconds });
   const parents = news.createParents ? ["-p"] : [];
   try {
     await run(host, sh`zfs rename ${parents} ${from} ${news.name}`);
@@ -254,6 +293,8 @@ export async function remove(id: string, stored: DatasetOutputs): Promise<void> 
   if (props.onDelete === "retain") return; // the data stays; the program no longer manages it
   const current = await findByGuid(host, props.pool ?? poolOf(props.name), id);
   if (!current) return;
+  const action = props.onDelete === "renameAside" ? `rename ${current.name} aside` : `destroy ${current.name}`;
+  await guard(host, current.name, action, { acknowledge: props.acknowledgeHazards, waitSeconds: props.waitForReplicationSeconds });
   try {
     if (props.onDelete === "renameAside") {
       const day = new Date().toISOString().slice(0, 10).replace(/-/g, "");

@@ -9,6 +9,7 @@ import { hasUnknown } from "../kind";
 import { knownHosts, run, sh } from "../transport";
 import { failedWith, zfsFailures } from "../zfs/errors";
 import { type CheckedNfsShareInputs, type NfsShareInputs, type NfsShareOutputs, nfsShareKind } from "./schema";
+import { warnNfsClients } from "../hazards";
 import {
   type ExportLine,
   type Share,
@@ -171,6 +172,7 @@ async function stopSharing(host: string, dataset: string, guid: string): Promise
     throw err;
   }
   if (live.guid !== guid) return;
+  await warnNfsClients(host, dataset, `stop sharing ${dataset}`);
   // Inherit when the parent does not share (a clean state); otherwise say off explicitly.
   const parent = dataset.includes("/") ? dataset.slice(0, dataset.lastIndexOf("/")) : undefined;
   const parentShares = parent ? (await inspect(host, parent)).sharenfs !== "off" : false;

@@ -54,6 +54,8 @@ export const poolQuery = (pool: string) => sh`zfs get -Hp -o name,property,value
 
 interface Cache {
   pools: Map<string, Promise<PoolFacts>>;
+  /** The same answers once they arrived, for callers that must not query (check, diff). */
+  settled: Map<string, PoolFacts>;
 }
 const CACHE_KEY = Symbol.for("zfs-fleet.inventory");
 const cache: Map<string, Cache> = ((globalThis as Record<symbol, unknown>)[CACHE_KEY] as Map<string, Cache>) ??
@@ -61,7 +63,8 @@ const cache: Map<string, Cache> = ((globalThis as Record<symbol, unknown>)[CACHE
 
 function hostCache(host: string): Cache {
   let c = cache.get(host);
-  if (!c) cache.set(host, (c = { pools: new Map() }));
+  if (!c) cache.set(host, (c = { pools: new Map(), settled: new Map() }));
+  c.settled ??= new Map(); // a cache made by an older copy of this module in the same process
   return c;
 }
 
@@ -70,7 +73,12 @@ export function poolFacts(host: string, pool: string): Promise<PoolFacts> {
   const c = hostCache(host);
   let facts = c.pools.get(pool);
   if (!facts) {
-    facts = run(host, poolQuery(pool), { idempotent: true, timeoutMs: 300_000 }).then((r) => parseZfsGet(r.stdout));
+    const asked: Promise<PoolFacts> = run(host, poolQuery(pool), { idempotent: true, timeoutMs: 300_000 }).then((r) => {
+      const f = parseZfsGet(r.stdout);
+      if (c.pools.get(pool) === asked) c.settled.set(pool, f); // not when invalidated meanwhile
+      return f;
+    });
+    facts = asked;
     c.pools.set(pool, facts);
     facts.catch(() => c.pools.get(pool) === facts && c.pools.delete(pool));
   }
@@ -82,7 +90,16 @@ export async function findByGuid(host: string, pool: string, guid: string): Prom
   return (await poolFacts(host, pool)).byGuid.get(guid);
 }
 
+/**
+ * What this process last read of a pool, if it read it at all: no remote
+ * call (check and diff may look, a plain preview has read nothing).
+ */
+export function knownFacts(host: string, pool: string): PoolFacts | undefined {
+  return cache.get(host)?.settled?.get(pool);
+}
+
 /** Forgets what was read on a host: call after any change made there. */
 export function invalidate(host: string): void {
   cache.get(host)?.pools.clear();
+  cache.get(host)?.settled?.clear();
 }

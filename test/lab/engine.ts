@@ -4,7 +4,7 @@
 // TypeScript source. Every remote command the provider runs is appended to a
 // stats file, so a test can count them from outside the provider process.
 import { execFile } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, realpathSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { track } from "./health";
@@ -48,6 +48,23 @@ export class PulumiError extends Error {
   }
 }
 
+/**
+ * The project's node_modules for a test program: every package of the
+ * checkout's, but `zfs-fleet-provider` (what the dynamic-provider host loads)
+ * is this checkout's provider/. A plain link to node_modules would do the
+ * same in a checkout of its own; in a git worktree whose node_modules links
+ * to another checkout's, the package's relative link would resolve there and
+ * the engine would run that checkout's provider.
+ */
+function linkModules(dir: string): void {
+  const from = realpathSync(join(repo, "node_modules"));
+  const to = join(dir, "node_modules");
+  mkdirSync(to);
+  for (const entry of readdirSync(from)) {
+    symlinkSync(entry === "zfs-fleet-provider" ? join(repo, "provider") : join(from, entry), join(to, entry));
+  }
+}
+
 export class TestStack {
   readonly dir: string;
   readonly statsFile: string;
@@ -74,7 +91,7 @@ export class TestStack {
     const s = new TestStack(stack);
     writeFileSync(join(s.dir, "Pulumi.yaml"), "name: zfs-fleet\nruntime:\n  name: nodejs\n  options:\n    typescript: true\n");
     writeFileSync(join(s.dir, "package.json"), JSON.stringify({ name: "zfs-fleet-lab-test", main: "index.ts" }));
-    symlinkSync(join(repo, "node_modules"), join(s.dir, "node_modules"));
+    linkModules(s.dir);
     s.program(source);
     return s.init(hosts);
   }

@@ -113,6 +113,26 @@ describe("diff: a rename is an update, another pool a replacement", () => {
     expect((await diff("1", olds, { ...olds, properties: {} })).changes).toBe(true);
     expect((await diff("1", olds, { ...olds, properties: { compression: "zstd" } })).changes).toBe(true);
   });
+  it("a rename says what the last read found on the host, and what the program acknowledged", async () => {
+    const said: string[] = [];
+    const orig = console.error;
+    console.error = (m: string) => said.push(m);
+    try {
+      const found = { ...olds, hazards: ["zfs-hdd/backups/off2-pve: lxc 101 ... holds it"] };
+      expect((await diff("1", found, { ...news, acknowledgeHazards: ["bindMount:101"] })).changes).toBe(true);
+      expect((await diff("1", found, { ...found, name: olds.name })).changes).toBe(false); // no move: nothing said
+    } finally {
+      console.error = orig;
+    }
+    expect(said).toEqual([
+      "warning: Dataset off2:zfs-hdd/backups/off2-pve -> zfs-hdd/off-backups/off2-pve: the last read found: zfs-hdd/backups/off2-pve: lxc 101 ... holds it",
+      "warning: Dataset off2:zfs-hdd/backups/off2-pve -> zfs-hdd/off-backups/off2-pve: acknowledged hazards: bindMount:101",
+    ]);
+  });
+  it("a state from before the hazard inputs reads unchanged (new defaults, retired syncoid wait)", async () => {
+    const older = { ...olds, waitForSyncoidSeconds: 0 } as typeof olds;
+    expect((await diff("1", older, datasetKind.complete({ ...olds }))).changes).toBe(false);
+  });
   it("a change of the provider's code alone is no change", async () => {
     const withProvider = { ...olds, __provider: "new code" } as typeof olds;
     expect((await diff("1", { ...olds, __provider: "old code" } as typeof olds, withProvider)).changes).toBe(false);
