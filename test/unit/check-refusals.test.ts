@@ -45,7 +45,7 @@ const CASES: [string, Check, Record<string, unknown>, Record<string, unknown>, s
   ["Dataset", dataset.check, volume, { ...volume, properties: { sharenfs: "on" } }, "properties.sharenfs"],
   ["Dataset", dataset.check, volume, { ...volume, destroyRecursive: true }, "destroyRecursive"],
   ["Dataset", dataset.check, volume, { ...volume, onDelete: "burn" }, "onDelete"],
-  ["Dataset", dataset.check, volume, { ...volume, waitForSyncoidSeconds: -1 }, "waitForSyncoidSeconds"],
+  ["Dataset", dataset.check, volume, { ...volume, waitForReplicationSeconds: -1 }, "waitForReplicationSeconds"],
   ["Dataset", dataset.check, volume, { ...volume, host: "Off2;id" }, "host", "Off2;id"],
   ["Delegation", delegation.check, grant, { ...grant, permissions: ["hold", "sharenfs"] }, "permissions[1]", "sharenfs"],
   ["Delegation", delegation.check, grant, { ...grant, permissions: ["mountpoint", "send"] }, "permissions[0]", "mountpoint"],
