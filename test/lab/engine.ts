@@ -141,8 +141,9 @@ export class TestStack {
   }
 
   async setConfig(key: string, value: string): Promise<void> {
-    // "--": a value may start with a dash (a syncoid flag), which the CLI would take for an option.
-    await this.pulumi("config", "set", "--path", key, "--", value);
+    // On standard input: a value may start with a dash (a syncoid flag), which the CLI would take for
+    // an option on its command line (and a "--" there would make the flags appended after it values).
+    await this.pulumiWithInput(value, "config", "set", "--path", key);
   }
 
   async up(): Promise<string> {
