@@ -2,17 +2,8 @@
 // field and the rule, and neither check nor diff ever sends a remote command.
 import { describe, expect, it, vi } from "vitest";
 
-const remote = vi.hoisted(() => ({ calls: 0 }));
-vi.mock("../../provider/transport", async () => {
-  const real = await vi.importActual<typeof import("../../provider/transport")>("../../provider/transport");
-  return {
-    ...real,
-    run: async () => {
-      remote.calls++;
-      throw new Error("no remote command may run here");
-    },
-  };
-});
+vi.mock("../../provider/transport", async () => (await import("../support/no-remote")).transportWithoutRemote("here"));
+import { remote } from "../support/no-remote";
 
 import * as delegation from "../../provider/delegation/provider";
 import * as nfs from "../../provider/nfs/provider";

@@ -5,17 +5,8 @@
 // inputs with the good value pass, and no remote command runs.
 import { describe, expect, it, vi } from "vitest";
 
-const remote = vi.hoisted(() => ({ calls: 0 }));
-vi.mock("../../provider/transport", async () => {
-  const real = await vi.importActual<typeof import("../../provider/transport")>("../../provider/transport");
-  return {
-    ...real,
-    run: async () => {
-      remote.calls++;
-      throw new Error("no remote command may run in check");
-    },
-  };
-});
+vi.mock("../../provider/transport", async () => (await import("../support/no-remote")).transportWithoutRemote("in check"));
+import { remote } from "../support/no-remote";
 
 import * as dataset from "../../provider/dataset/provider";
 import * as delegation from "../../provider/delegation/provider";

@@ -4,17 +4,8 @@
 // moves ZFS cannot do. No remote command runs.
 import { afterEach, describe, expect, it, vi } from "vitest";
 
-const remote = vi.hoisted(() => ({ calls: 0 }));
-vi.mock("../../provider/transport", async () => {
-  const real = await vi.importActual<typeof import("../../provider/transport")>("../../provider/transport");
-  return {
-    ...real,
-    run: async () => {
-      remote.calls++;
-      throw new Error("no remote command may run in diff");
-    },
-  };
-});
+vi.mock("../../provider/transport", async () => (await import("../support/no-remote")).transportWithoutRemote("in diff"));
+import { remote } from "../support/no-remote";
 
 import * as dataset from "../../provider/dataset/provider";
 import * as delegation from "../../provider/delegation/provider";

@@ -10,17 +10,8 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it, vi } from "vitest";
 
-const remote = vi.hoisted(() => ({ calls: 0 }));
-vi.mock("../../provider/transport", async () => {
-  const real = await vi.importActual<typeof import("../../provider/transport")>("../../provider/transport");
-  return {
-    ...real,
-    run: async () => {
-      remote.calls++;
-      throw new Error("no remote command may run at check");
-    },
-  };
-});
+vi.mock("../../provider/transport", async () => (await import("../support/no-remote")).transportWithoutRemote("at check"));
+import { remote } from "../support/no-remote";
 
 import * as dataset from "../../provider/dataset/provider";
 import * as delegation from "../../provider/delegation/provider";
