@@ -103,17 +103,31 @@ function lifecycle(kind: Kind): Lifecycle {
   return impl;
 }
 
+/**
+ * @internal A result as the engine can take it. The dynamic-provider host encodes what check, create,
+ * read and update return as a protobuf Struct, which has no undefined: one optional field left
+ * undefined anywhere fails the whole call ("Unexpected struct type"), as a refresh of SyncoidPull
+ * lines without a user once did. An undefined field is dropped, an undefined list element is null.
+ */
+export function plain<T>(value: T): T {
+  if (Array.isArray(value)) return value.map((v) => (v === undefined ? null : plain(v))) as T;
+  if (value === null || typeof value !== "object") return value;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) if (v !== undefined) out[k] = plain(v);
+  return out as T;
+}
+
+/** @internal A kind's lifecycle as the engine gets it: what check, create, read and update return, made plain. */
+export function forEngine(impl: () => Lifecycle): Lifecycle {
+  return {
+    check: async (olds: any, news: any) => plain(await impl().check(olds, news)),
+    diff: (id: string, olds: any, news: any) => impl().diff(id, olds, news),
+    create: async (inputs: any) => plain(await impl().create(inputs)),
+    read: async (id: string, props: any) => plain(await impl().read(id, props)),
+    update: async (id: string, olds: any, news: any) => plain(await impl().update(id, olds, news)),
+    delete: (id: string, props: any) => impl().delete(id, props),
+  };
+}
+
 /** @internal The implementation of each resource kind, as the shims call it. */
-export const providers = Object.fromEntries(
-  (Object.keys(KINDS) as Kind[]).map((kind) => [
-    kind,
-    {
-      check: (olds: any, news: any) => lifecycle(kind).check(olds, news),
-      diff: (id: string, olds: any, news: any) => lifecycle(kind).diff(id, olds, news),
-      create: (inputs: any) => lifecycle(kind).create(inputs),
-      read: (id: string, props: any) => lifecycle(kind).read(id, props),
-      update: (id: string, olds: any, news: any) => lifecycle(kind).update(id, olds, news),
-      delete: (id: string, props: any) => lifecycle(kind).delete(id, props),
-    } satisfies Lifecycle,
-  ]),
-) as Record<Kind, Lifecycle>;
+export const providers = Object.fromEntries((Object.keys(KINDS) as Kind[]).map((kind) => [kind, forEngine(() => lifecycle(kind))])) as Record<Kind, Lifecycle>;

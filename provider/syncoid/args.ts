@@ -222,7 +222,9 @@ export const renderEndpoint = (e: Endpoint): string => (e.host ? `${e.user ? `${
 export function parseEndpoint(word: string): Endpoint {
   const m = word.match(/^(?:(?:([^@:\s]+)@)?([^@:\s]+):)?(.+)$/);
   if (!m) return { dataset: word };
-  return { user: m[1], host: m[2], dataset: m[3] };
+  // Absent parts are absent keys, not undefined values: an endpoint reaches the state through read(),
+  // whose result the SDK encodes as a protobuf Struct, which cannot hold undefined.
+  return { ...(m[1] !== undefined && { user: m[1] }), ...(m[2] !== undefined && { host: m[2] }), dataset: m[3] };
 }
 
 export interface Pull {

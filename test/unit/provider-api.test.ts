@@ -2,6 +2,7 @@
 // provider/index.ts, and the shims find every kind's lifecycle there. A class
 // dropped from the exports would only show when a stack runs, so it is
 // checked here.
+import { Struct } from "google-protobuf/google/protobuf/struct_pb";
 import { describe, expect, it } from "vitest";
 import * as api from "../../provider";
 import { shimFor } from "../../provider/shim";
@@ -31,6 +32,30 @@ describe("provider/index.ts", () => {
       expect(result.failures?.length, kind).toBeGreaterThan(0);
     }
     expect(Object.values(api.stats()).reduce((n, h) => n + h.commands, 0)).toBe(0);
+  });
+
+  // The dynamic-provider host encodes results as a protobuf Struct, which refuses undefined anywhere.
+  it("hands the engine results it can encode: an undefined field dropped, an undefined list element null", async () => {
+    const result = { id: "x", props: { a: 1, gone: undefined, list: [{ user: undefined, host: "off2" }, undefined], nested: { b: undefined, c: [] } } };
+    expect(() => Struct.fromJavaScript(result.props as never)).toThrow(/Unexpected struct type/);
+    const p = api.plain(result);
+    expect(p).toStrictEqual({ id: "x", props: { a: 1, list: [{ host: "off2" }, null], nested: { c: [] } } });
+    expect(() => Struct.fromJavaScript(p.props as never)).not.toThrow();
+    // and what every kind's check, create, read and update return goes through it
+    const odd = { source: { user: undefined, dataset: "a/b" } };
+    const lifecycle = api.forEngine(() => ({
+      check: async () => ({ inputs: odd }),
+      diff: async () => ({ changes: false }),
+      create: async () => ({ id: "x", outs: odd }),
+      read: async () => ({ id: "x", props: odd }),
+      update: async () => ({ outs: odd }),
+      delete: async () => {},
+    }));
+    const made = { source: { dataset: "a/b" } };
+    expect(await lifecycle.check({}, {})).toStrictEqual({ inputs: made });
+    expect(await lifecycle.create({})).toStrictEqual({ id: "x", outs: made });
+    expect(await lifecycle.read("x", {})).toStrictEqual({ id: "x", props: made });
+    expect(await lifecycle.update("x", {}, {})).toStrictEqual({ outs: made });
   });
 
   // pulumi.dynamic.Resource serializes a provider once per object; a new
