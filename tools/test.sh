@@ -12,12 +12,26 @@ set -uo pipefail
 
 vitest run --project unit || { echo "make test: the unit project failed (engine and lab not run)" >&2; exit 1; }
 
-( nice -n 10 vitest run --project engine 2>&1 | sed -u 's/^/[engine] /' ) &
+# The engine's lines are interleaved with the lab's as they come; a copy is kept so that, when the
+# engine failed, its failures are printed again at the end, where a CI's tail of the output shows them.
+engine_log=$(mktemp /tmp/zfs-fleet-engine.XXXXXX.log)
+( set -o pipefail; nice -n 10 vitest run --project engine 2>&1 | tee "$engine_log" | sed -u 's/^/[engine] /' ) &
 engine_pid=$!
 vitest run --project lab
 lab=$?
 wait "$engine_pid"
 engine=$?
+if [ "$engine" -ne 0 ]; then
+  echo
+  echo "make test: the engine project failed; its failures (the whole output is in $engine_log):"
+  failures=$(sed 's/\x1b\[[0-9;]*m//g' "$engine_log" | awk '/Failed Tests|FAIL /{on=1} on')
+  [ -n "$failures" ] || failures=$(sed 's/\x1b\[[0-9;]*m//g' "$engine_log" | tail -n 60)
+  printf '%s\n' "$failures" | tail -n 250 | sed 's/^/[engine] /'
+  echo "make test: the engine's failed tests, in short:"
+  printf '%s\n' "$failures" | grep -E '^ *FAIL ' | sort -u | head -n 20 | sed 's/^/[engine] /'
+else
+  rm -f "$engine_log"
+fi
 
 failed=()
 [ "$engine" -eq 0 ] || failed+=("engine (exit $engine)")
