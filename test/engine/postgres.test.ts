@@ -1,9 +1,9 @@
 import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { createHash, randomUUID } from "node:crypto";
-import { copyFileSync, existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { copyFileSync, existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { hostname, userInfo } from "node:os";
 import { join, resolve } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from "vitest";
 import { explainLocked, type LockRecord, lockedFromRecords, renderLocked } from "../../tools/lock";
 import { freePort, NOTES, seedOf, teamDb, tempDir, workingCopy } from "./team-project";
 
@@ -86,12 +86,13 @@ describe("a team's state in PostgreSQL: two working copies, one lock", () => {
     return r.stdout;
   };
   /** `pulumi up` in the background, its own process group (the engine and its plugins together). */
-  const upInBackground = (cwd: string, copy: string) => {
+  /** An up in the background; with `hold`, it stops after that step (as calls.log names it) until `gate` exists. */
+  const upInBackground = (cwd: string, copy: string, hold?: { step: string; gate: string }) => {
     const marker = randomUUID();
     markers.push(marker);
     const child = spawn("pulumi", ["up", "--yes", "--skip-preview", "--non-interactive", "-s", STACK], {
       cwd,
-      env: { ...env, WORKING_COPY: copy, ZFSFLEET_TEAM_TEST_RUN: marker },
+      env: { ...env, WORKING_COPY: copy, ZFSFLEET_TEAM_TEST_RUN: marker, ...(hold ? { ZFSFLEET_TEAM_TEST_HOLD: hold.step, ZFSFLEET_TEAM_TEST_GATE: hold.gate } : {}) },
       detached: true,
       stdio: ["ignore", "pipe", "pipe"],
     });
@@ -187,11 +188,16 @@ describe("a team's state in PostgreSQL: two working copies, one lock", () => {
 
   it("refuses the second working copy's up while the first's runs, naming who and since when; it changes nothing", async () => {
     const t0 = Date.now();
-    const first = upInBackground(copyA, "A");
+    // The first run holds the lock until the second has been refused: its creates wait for a gate file
+    // (a window of a few seconds was not enough for the second CLI to start on a loaded machine).
+    const gate = join(tempDir("zfs-fleet-gate-"), "open");
+    onTestFinished(() => writeFileSync(gate, ""));
+    const first = upInBackground(copyA, "A", { step: "create old/alpha", gate });
     // The first run is inside its update (it holds the lock) once its first note is on the host.
     await until("the first up to create its first note", () => calls().includes("A create"));
     const second = await pulumi(copyB, "B", ["up", "--yes", "-s", STACK]);
     expect(first.child.exitCode, "the first up still runs when the second is refused").toBeNull();
+    writeFileSync(gate, "");
     expect(second.status).not.toBe(0);
     expect(second.stderr).toContain("the stack is currently locked by 1 lock(s)");
 
@@ -221,8 +227,9 @@ describe("a team's state in PostgreSQL: two working copies, one lock", () => {
 
   it("survives an up killed with SIGKILL in the middle of the restructure: state parses, cancel frees it, refresh finds the rename, a rerun converges", async () => {
     await ok(copyA, "A", "config", "set", "zfs-fleet-team:layout", "current", "-s", STACK);
-    const run = upInBackground(copyA, "A");
-    // Killed after bravo's rename was done on the host and before it was recorded (the update sleeps).
+    // Killed after bravo's rename was done on the host and before it was recorded: the update stops
+    // there (its gate never opens), so the kill lands in that window whatever the machine's load.
+    const run = upInBackground(copyA, "A", { step: "rename old/bravo new/bravo", gate: join(tempDir("zfs-fleet-gate-"), "never") });
     await until("bravo's rename on the host", () => calls().includes("A rename old/bravo new/bravo"));
     process.kill(run.child.pid!, "SIGKILL");
     const killed = await run.exited;

@@ -22,6 +22,17 @@ const hostDir = config.require("hostDir");
 const layout = config.get("layout") ?? "legacy";
 const sleepMs = config.getNumber("sleepMs") ?? 0;
 
+// A test that needs a run to stop at a given step (holding its lock, or to be killed there), whatever
+// the machine's load, names the step (ZFSFLEET_TEAM_TEST_HOLD, as calls.log writes it) and a gate file
+// (ZFSFLEET_TEAM_TEST_GATE): after doing that step's work on the host, the provider waits for the file
+// (ten minutes at most) before it returns.
+async function holdAt(step: string) {
+  const fs = require("fs");
+  const gate = process.env.ZFSFLEET_TEAM_TEST_GATE;
+  if (!gate || process.env.ZFSFLEET_TEAM_TEST_HOLD !== step) return;
+  for (let waited = 0; !fs.existsSync(gate) && waited < 600000; waited += 100) await new Promise((r) => setTimeout(r, 100));
+}
+
 const notes: pulumi.dynamic.ResourceProvider = {
   async create(inputs: any) {
     const fs = require("fs"), path = require("path"), crypto = require("crypto");
@@ -31,6 +42,7 @@ const notes: pulumi.dynamic.ResourceProvider = {
     fs.writeFileSync(file, "id:" + id + "\\n" + inputs.seed);
     fs.appendFileSync(path.join(inputs.hostDir, "calls.log"), (process.env.WORKING_COPY ?? "?") + " create " + inputs.path + "\\n");
     await new Promise((r) => setTimeout(r, inputs.sleepMs));
+    await holdAt("create " + inputs.path);
     return { id, outs: { ...inputs } };
   },
   async read(id: string, props: any) {
@@ -52,6 +64,7 @@ const notes: pulumi.dynamic.ResourceProvider = {
     fs.renameSync(path.join(olds.hostDir, olds.path), to);
     fs.appendFileSync(path.join(news.hostDir, "calls.log"), (process.env.WORKING_COPY ?? "?") + " rename " + olds.path + " " + news.path + "\\n");
     await new Promise((r) => setTimeout(r, news.sleepMs));
+    await holdAt("rename " + olds.path + " " + news.path);
     return { outs: { ...news } };
   },
   async delete(_id: string, props: any) {
