@@ -73,9 +73,14 @@ describe("40 policies and 40 pulls on ovh3 in one up", () => {
   beforeAll(async () => {
     await resetLab();
     const sources = Array.from({ length: N }, (_, i) => `zfs-hdd/src/d${i}`);
-    await run("off2", sh`zfs create zfs-hdd/src && for d in ${sources}; do zfs create "$d" && echo "$d" > "/$d/name.txt"; done && zfs snapshot -r ${`zfs-hdd/src@${SNAP}`} && zfs allow -u ovh3operator hold,send zfs-hdd`);
     const policies = Array.from({ length: N }, (_, i) => `rpool/snap/p${i}`);
-    await run("ovh3", sh`zfs create rpool/pulled && zfs create rpool/snap && for d in ${policies}; do zfs create "$d"; done`);
+    // The 80 datasets of the setup: created side by side (each create waits for its transaction group;
+    // together they share them) on both hosts at once, each create's status checked.
+    const together = (body: string) => `pids=; for d in "$@"; do ( ${body} ) & pids="$pids $!"; done; for p in $pids; do wait "$p" || exit 1; done`;
+    await Promise.all([
+      run("off2", sh`zfs create zfs-hdd/src && sh -c ${together(`zfs create "$d" && echo "$d" > "/$d/name.txt"`)} - ${sources} && zfs snapshot -r ${`zfs-hdd/src@${SNAP}`} && zfs allow -u ovh3operator hold,send zfs-hdd`),
+      run("ovh3", sh`zfs create rpool/pulled && zfs create rpool/snap && sh -c ${together(`zfs create "$d"`)} - ${policies}`),
+    ]);
     await run("ovh3", sh`cat > /etc/sanoid/sanoid.conf`, { input: SANOID_HEAD });
     await run("ovh3", sh`cat > /etc/sanoid/syncoid-args.conf`, { input: ARGS_HEAD });
     stack = await TestStack.create("sanoid-syncoid", ["ovh3"], PROGRAM);
@@ -130,28 +135,42 @@ describe("40 policies and 40 pulls on ovh3 in one up", () => {
     expect(taking.some((s) => s.endsWith("_yearly") || s.endsWith("_frequently"))).toBe(false);
   });
 
-  it("the pull service's own loop runs all 40 lines and pulls all 40", async () => {
-    // The operators' loop (/usr/local/sbin/syncoid-args, what syncoid.service runs) over the very lines
-    // the provider wrote, in three slices side by side instead of one after another: each line is read,
-    // split and run as the service does it (syncoid.test.ts runs the service itself), in a third of the
-    // time the serial service takes under emulation (about 10 s a line). syncoid names its ssh master
-    // socket /tmp/syncoid-<remote>-<unix second> (syncoid line 1491): two started in the same second
-    // for the same remote share one, and the first to end closes it under the other's stream ("lzop:
-    // not a lzop file"). So each slice names off2 differently (its FQDN as written, its short name, its
-    // address: all in known_hosts): one slice's lines run one after another, as in the service.
+  it("the pull service's own loop reads all 40 lines as the provider meant them, and pulls with them", async () => {
+    // The operators' loop (/usr/local/sbin/syncoid-args, what syncoid.service runs) over the very file
+    // the provider wrote, in a mount namespace where /usr/sbin/syncoid is a wrapper: it records the
+    // words each line became (the loop splits with `read -a`, as the service does) and runs the real
+    // syncoid for the first, last and two lines between. A real pull is syncoid's own work, about
+    // 10 s a line alone and 50 s under the suite's load (all 40 took 12 minutes here, in three slices);
+    // every line's words, and a real pull of lines from both ends of the file, prove what the provider
+    // adds. syncoid.test.ts runs the service itself.
+    const sampled = [0, 13, 26, 39];
+    const wrapper = [
+      "#!/bin/sh",
+      'printf "%s\\0" "$@" >> /run/zfleet-syncoid/words; printf "\\n" >> /run/zfleet-syncoid/words',
+      'for last; do :; done',
+      'case "$last" in',
+      ...sampled.map((i) => `  rpool/pulled/d${i}) exec perl /run/zfleet-syncoid/syncoid "$@" ;;`),
+      "esac",
+      "exit 0",
+    ].join("\n");
     const started = Date.now();
-    await run(
+    const loop = await run(
       "ovh3",
-      `d=$(mktemp -d) && grep -v '^#' /etc/sanoid/syncoid-args.conf | grep . | split -n r/3 - "$d/slice." &&
-       sed -i 's/@off2[.]openfoodfacts[.]org:/@off2:/' "$d/slice.ab" && sed -i 's/@off2[.]openfoodfacts[.]org:/@10.0.0.2:/' "$d/slice.ac" &&
-       status=0; for f in "$d"/slice.*; do /usr/local/sbin/syncoid-args "$f" > "$f.log" 2>&1 & done;
-       for job in $(jobs -p); do wait "$job" || status=1; done; cat "$d"/*.log; rm -rf "$d"; exit $status`,
+      sh`rm -rf /run/zfleet-syncoid && mkdir /run/zfleet-syncoid && cp /usr/sbin/syncoid /run/zfleet-syncoid/syncoid &&
+         printf '%s\n' ${wrapper} > /run/zfleet-syncoid/wrapper && chmod 755 /run/zfleet-syncoid/wrapper &&
+         unshare -m --propagation private sh -c 'mount --bind /run/zfleet-syncoid/wrapper /usr/sbin/syncoid && exec /usr/local/sbin/syncoid-args'`,
       { timeoutMs: 1_800_000 },
     );
-    console.log(`[measure] the service's loop over ${N} lines, in 3 slices: ${seconds(Date.now() - started)} s`);
+    console.log(`[measure] the service's loop over ${N} lines, ${sampled.length} of them pulled for real: ${seconds(Date.now() - started)} s`);
+    expect(loop.stdout.match(/^syncoid-args: exit 0$/gm)).toHaveLength(N);
+    const words = (await out("ovh3", "tr '\\0' '\\t' < /run/zfleet-syncoid/words")).split("\n").filter(Boolean).map((l) => l.replace(/\t$/, "").split("\t"));
+    const wanted = parseArgs(await argsConf()).filter((l) => l.pull?.enabled).map((l) => [...l.pull!.flags, `ovh3operator@off2.openfoodfacts.org:${l.pull!.source.dataset}`, l.pull!.target]);
+    expect(wanted).toHaveLength(N);
+    expect(words).toEqual(wanted);
+    for (let i = 0; i < N; i++) expect(words[i]).toEqual(["--no-sync-snap", "--no-privilege-elevation", `ovh3operator@off2.openfoodfacts.org:zfs-hdd/src/d${i}`, `rpool/pulled/d${i}`]);
     const pulled = (await out("ovh3", "zfs list -H -o name -t snapshot -r rpool/pulled")).split("\n").filter(Boolean);
-    expect(pulled).toHaveLength(N);
-    expect(pulled).toContain(`rpool/pulled/d39@${SNAP}`);
+    expect(pulled.sort()).toEqual(sampled.map((i) => `rpool/pulled/d${i}@${SNAP}`).sort());
+    for (const i of sampled) expect(await out("ovh3", sh`cat ${`/rpool/pulled/d${i}/name.txt`}`)).toBe(`zfs-hdd/src/d${i}\n`);
   });
 
   it("renaming a target dataset updates its pull line and policy header in place, in the same up", async () => {
