@@ -137,7 +137,8 @@ describe("40 policies and 40 pulls on ovh3 in one up", () => {
 
   it("the pull service's own loop reads all 40 lines as the provider meant them, and pulls with them", async () => {
     // The operators' loop (/usr/local/sbin/syncoid-args, what syncoid.service runs) over the very file
-    // the provider wrote, in a mount namespace where /usr/sbin/syncoid is a wrapper: it records the
+    // the provider wrote, in a mount namespace where /usr/sbin/syncoid is a wrapper (kept under /var/tmp:
+    // a bind mount keeps its source's noexec, and /run is noexec): it records the
     // words each line became (the loop splits with `read -a`, as the service does) and runs the real
     // syncoid for the first, last and two lines between. A real pull is syncoid's own work, about
     // 10 s a line alone and 50 s under the suite's load (all 40 took 12 minutes here, in three slices);
@@ -146,24 +147,24 @@ describe("40 policies and 40 pulls on ovh3 in one up", () => {
     const sampled = [0, 13, 26, 39];
     const wrapper = [
       "#!/bin/sh",
-      'printf "%s\\0" "$@" >> /run/zfleet-syncoid/words; printf "\\n" >> /run/zfleet-syncoid/words',
+      'printf "%s\\0" "$@" >> /var/tmp/zfleet-syncoid/words; printf "\\n" >> /var/tmp/zfleet-syncoid/words',
       'for last; do :; done',
       'case "$last" in',
-      ...sampled.map((i) => `  rpool/pulled/d${i}) exec perl /run/zfleet-syncoid/syncoid "$@" ;;`),
+      ...sampled.map((i) => `  rpool/pulled/d${i}) exec perl /var/tmp/zfleet-syncoid/syncoid "$@" ;;`),
       "esac",
       "exit 0",
     ].join("\n");
     const started = Date.now();
     const loop = await run(
       "ovh3",
-      sh`rm -rf /run/zfleet-syncoid && mkdir /run/zfleet-syncoid && cp /usr/sbin/syncoid /run/zfleet-syncoid/syncoid &&
-         printf '%s\n' ${wrapper} > /run/zfleet-syncoid/wrapper && chmod 755 /run/zfleet-syncoid/wrapper &&
-         unshare -m --propagation private sh -c 'mount --bind /run/zfleet-syncoid/wrapper /usr/sbin/syncoid && exec /usr/local/sbin/syncoid-args'`,
+      sh`rm -rf /var/tmp/zfleet-syncoid && mkdir /var/tmp/zfleet-syncoid && cp /usr/sbin/syncoid /var/tmp/zfleet-syncoid/syncoid &&
+         printf '%s\n' ${wrapper} > /var/tmp/zfleet-syncoid/wrapper && chmod 755 /var/tmp/zfleet-syncoid/wrapper &&
+         unshare -m --propagation private sh -c 'mount --bind /var/tmp/zfleet-syncoid/wrapper /usr/sbin/syncoid && exec /usr/local/sbin/syncoid-args'`,
       { timeoutMs: 1_800_000 },
     );
     console.log(`[measure] the service's loop over ${N} lines, ${sampled.length} of them pulled for real: ${seconds(Date.now() - started)} s`);
     expect(loop.stdout.match(/^syncoid-args: exit 0$/gm)).toHaveLength(N);
-    const words = (await out("ovh3", "tr '\\0' '\\t' < /run/zfleet-syncoid/words")).split("\n").filter(Boolean).map((l) => l.replace(/\t$/, "").split("\t"));
+    const words = (await out("ovh3", "tr '\\0' '\\t' < /var/tmp/zfleet-syncoid/words && rm -rf /var/tmp/zfleet-syncoid")).split("\n").filter(Boolean).map((l) => l.replace(/\t$/, "").split("\t"));
     const wanted = parseArgs(await argsConf()).filter((l) => l.pull?.enabled).map((l) => [...l.pull!.flags, `ovh3operator@off2.openfoodfacts.org:${l.pull!.source.dataset}`, l.pull!.target]);
     expect(wanted).toHaveLength(N);
     expect(words).toEqual(wanted);
