@@ -168,7 +168,9 @@ describe("40 policies and 40 pulls on ovh3 in one up", () => {
     const wanted = parseArgs(await argsConf()).filter((l) => l.pull?.enabled).map((l) => [...l.pull!.flags, `ovh3operator@off2.openfoodfacts.org:${l.pull!.source.dataset}`, l.pull!.target]);
     expect(wanted).toHaveLength(N);
     expect(words).toEqual(wanted);
-    for (let i = 0; i < N; i++) expect(words[i]).toEqual(["--no-sync-snap", "--no-privilege-elevation", `ovh3operator@off2.openfoodfacts.org:zfs-hdd/src/d${i}`, `rpool/pulled/d${i}`]);
+    // and each pull as the program wrote it, once (the parallel up writes the lines in the order it made them)
+    const each = (i: number) => ["--no-sync-snap", "--no-privilege-elevation", `ovh3operator@off2.openfoodfacts.org:zfs-hdd/src/d${i}`, `rpool/pulled/d${i}`].join(" ");
+    expect(words.map((w) => w.join(" ")).sort()).toEqual(Array.from({ length: N }, (_, i) => each(i)).sort());
     const pulled = (await out("ovh3", "zfs list -H -o name -t snapshot -r rpool/pulled")).split("\n").filter(Boolean);
     expect(pulled.sort()).toEqual(sampled.map((i) => `rpool/pulled/d${i}@${SNAP}`).sort());
     for (const i of sampled) expect(await out("ovh3", sh`cat ${`/rpool/pulled/d${i}/name.txt`}`)).toBe(`zfs-hdd/src/d${i}\n`);
