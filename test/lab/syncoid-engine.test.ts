@@ -140,10 +140,10 @@ describe("40 policies and 40 pulls on ovh3 in one up", () => {
     // the provider wrote, in a mount namespace where /usr/sbin/syncoid is a wrapper (kept under /var/tmp:
     // a bind mount keeps its source's noexec, and /run is noexec): it records the
     // words each line became (the loop splits with `read -a`, as the service does) and runs the real
-    // syncoid for the first, last and two lines between. A real pull is syncoid's own work, about
-    // 10 s a line alone and 50 s under the suite's load (all 40 took 12 minutes here, in three slices);
-    // every line's words, and a real pull of lines from both ends of the file, prove what the provider
-    // adds. syncoid.test.ts runs the service itself.
+    // syncoid for the lines of d0, d13, d26 and d39. A real pull is syncoid's own work, about 10 s a
+    // line alone and 50 s under the suite's load (all 40 took 12 minutes here, in three slices); every
+    // line's words, and four lines pulled for real, prove what the provider adds. syncoid.test.ts runs
+    // the service itself.
     const sampled = [0, 13, 26, 39];
     const wrapper = [
       "#!/bin/sh",
