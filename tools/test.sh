@@ -24,8 +24,9 @@ engine=$?
 if [ "$engine" -ne 0 ]; then
   echo
   echo "make test: the engine project failed; its failures (the whole output is in $engine_log):"
-  failures=$(sed 's/\x1b\[[0-9;]*m//g' "$engine_log" | awk '/Failed Tests|FAIL /{on=1} on')
-  [ -n "$failures" ] || failures=$(sed 's/\x1b\[[0-9;]*m//g' "$engine_log" | tail -n 60)
+  text=$(sed 's/\x1b\[[0-9;]*m//g' "$engine_log")
+  failures=$(printf '%s\n' "$text" | awk '/Failed Tests|FAIL /{on=1} on')
+  [ -n "$failures" ] || failures=$(printf '%s\n' "$text" | tail -n 60)
   printf '%s\n' "$failures" | tail -n 250 | sed 's/^/[engine] /'
   echo "make test: the engine's failed tests, in short:"
   printf '%s\n' "$failures" | grep -E '^ *FAIL ' | sort -u | head -n 20 | sed 's/^/[engine] /'

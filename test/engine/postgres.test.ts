@@ -85,8 +85,10 @@ describe("a team's state in PostgreSQL: two working copies, one lock", () => {
     if (r.status !== 0) throw new Error(`pulumi ${args.join(" ")} (${copy}) failed:\n${r.stdout}\n${r.stderr}`);
     return r.stdout;
   };
-  /** `pulumi up` in the background, its own process group (the engine and its plugins together). */
-  /** An up in the background; with `hold`, it stops after that step (as calls.log names it) until `gate` exists. */
+  /**
+   * `pulumi up` in the background, its own process group (the engine and its plugins together); with
+   * `hold`, it stops after that step (as calls.log names it) until `gate` exists.
+   */
   const upInBackground = (cwd: string, copy: string, hold?: { step: string; gate: string }) => {
     const marker = randomUUID();
     markers.push(marker);
