@@ -41,10 +41,12 @@ describe("the restructure, replayed on the lab as make demo does it", () => {
   let exitCode = -1;
 
   beforeAll(async () => {
+    const started = Date.now();
     exitCode = await runDemo(
       { ...process.env, PULUMI_BACKEND_URL: `file://${dir}`, ZFSFLEET_DEMO_OUT: previews, ZFSFLEET_LOG_FILE: join(dir, "provider.log") },
       log,
     );
+    console.log(`[figures] the demo on the file backend took ${((Date.now() - started) / 1000).toFixed(0)} s`);
   });
   afterAll(async () => {
     await closeConnections();
