@@ -101,7 +101,9 @@ async function namesByGuid(host: (typeof HOSTS)[number]): Promise<Map<string, st
 
 describe.skipIf(!process.env.ZFSFLEET_TEAM_LAB)("the lab stacks' state in a real PostgreSQL", () => {
   const root = tempDir("zfs-fleet-team-lab-");
-  const pgRun = join(root, "pg");
+  // A run directory of its own (tools/team-db.sh gives it to the server's OS user; one inside `root`,
+  // mode 0700, would be out of its reach).
+  const pgRun = tempDir("zfs-fleet-team-lab-pg-");
   let env: NodeJS.ProcessEnv;
   let db: (...args: string[]) => Promise<string>;
   const locks = async (stack: string) =>
@@ -122,6 +124,7 @@ describe.skipIf(!process.env.ZFSFLEET_TEAM_LAB)("the lab stacks' state in a real
     await closeConnections();
     await db?.("remove").catch(() => "");
     rmSync(root, { recursive: true, force: true });
+    rmSync(pgRun, { recursive: true, force: true });
   });
 
   it("the demo runs end to end with every stack's state in PostgreSQL", async () => {
