@@ -28,14 +28,21 @@ interface Done {
   seconds: number;
 }
 
-/** Runs a command in a working copy, its output kept (and shown live); `onText` sees it as it grows. */
-function start(cwd: string, cmd: string, args: string[], env: NodeJS.ProcessEnv, onText?: (text: string, child: ChildProcess) => void) {
+/** Runs a command in a working copy, its output kept (and shown live unless quiet); `onText` sees it as it grows. */
+function start(
+  cwd: string,
+  cmd: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  onText?: (text: string, child: ChildProcess) => void,
+  quiet = false,
+) {
   const started = Date.now();
   const child = track(spawn(cmd, args, { cwd, env, stdio: ["ignore", "pipe", "pipe"] }));
   let text = "";
   const keep = (d: Buffer) => {
     text += d.toString();
-    process.stdout.write(d);
+    if (!quiet) process.stdout.write(d);
     onText?.(text, child);
   };
   child.stdout.on("data", keep);
@@ -48,8 +55,8 @@ function start(cwd: string, cmd: string, args: string[], env: NodeJS.ProcessEnv,
 }
 
 /** `source tools/env.sh` then the command, in a working copy (the copy's own CLI wrapper, PULUMI_HOME and log). */
-const inCopy = (cwd: string, command: string, env: NodeJS.ProcessEnv, onText?: (text: string, child: ChildProcess) => void) =>
-  start(cwd, "bash", ["-c", `source tools/env.sh && ${command}`], env, onText);
+const inCopy = (cwd: string, command: string, env: NodeJS.ProcessEnv, onText?: (text: string, child: ChildProcess) => void, quiet = false) =>
+  start(cwd, "bash", ["-c", `source tools/env.sh && ${command}`], env, onText, quiet);
 
 /** The processes of a working copy's engine (CLI, language host, provider plugins): their cwd is in it. */
 function processesIn(dir: string, match: RegExp): number[] {
@@ -134,7 +141,7 @@ describe.skipIf(!process.env.ZFSFLEET_TEAM_LAB)("the lab stacks' state in a real
     expect(demo.text).not.toContain("preview --refresh failed");
     for (const s of STACKS) expect(demo.text).toContain(`${s}: no changes`);
     // The backend is the database: the stacks are listed there, each with its resources.
-    const ls = await inCopy(repo, "pulumi stack ls --json", env).done;
+    const ls = await inCopy(repo, "pulumi stack ls --json", env, undefined, true).done;
     expect(ls.code, ls.text).toBe(0);
     const listed = JSON.parse(ls.text.slice(ls.text.indexOf("["))) as { name: string; resourceCount?: number }[];
     for (const s of STACKS) expect(listed.find((x) => x.name === s)?.resourceCount ?? 0, s).toBeGreaterThan(10);
@@ -184,8 +191,9 @@ describe.skipIf(!process.env.ZFSFLEET_TEAM_LAB)("the lab stacks' state in a real
 
   it("SIGKILL in the middle of the restructure's renames: the state parses, the lock goes with cancel, refresh finds what was done, a rerun converges with every seeded file intact", async () => {
     const fleetEnv = { ...env, ZFSFLEET_LOG_FILE: join(root, "kill-provider.log") };
+    // A stack's export (megabytes) is kept, not shown.
     const step = async (command: string) => {
-      const r = await inCopy(repo, command, fleetEnv).done;
+      const r = await inCopy(repo, command, fleetEnv, undefined, command.includes("stack export")).done;
       expect(r.code, `${command}\n${r.text.slice(-3000)}`).toBe(0);
       return r;
     };
@@ -196,7 +204,8 @@ describe.skipIf(!process.env.ZFSFLEET_TEAM_LAB)("the lab stacks' state in a real
     for (const s of STACKS) await step(`pulumi config set zfs-fleet:layout current -s ${s} --non-interactive`);
     const legacyNames = new Map([...(await namesByGuid("off2"))].map(([g, n]) => [n, g]));
 
-    // Killed as soon as lab-off2's first rename is recorded: the others are in flight.
+    // Killed as soon as lab-off2's first rename is recorded: its other updates (the policies and pull lines
+    // that follow the renames, and any rename not yet recorded) are in flight or to come.
     let killed: number[] = [];
     const up = inCopy(repo, "node tools/fleet.ts up --lab", fleetEnv, (text) => {
       if (killed.length === 0 && /\[lab-off2\] ~ Dataset \S+ updated/.test(text)) {
