@@ -33,8 +33,8 @@ import { join, resolve } from "node:path";
 import { HOSTS, PULLS } from "../stacks/fleet.ts";
 import { type Preview, hazardousSteps, planDifferences, render, renderMarkdown, review } from "./review.ts";
 import { hostname } from "node:os";
-import { LockedError, retryWhileLocked } from "./lock.ts";
-import { Runner, type StackRun, type StackSpec, isAlive, projectCli, schedule } from "./runner.ts";
+import { isAlive, LockedError, retryWhileLocked } from "./lock.ts";
+import { Runner, type StackRun, type StackSpec, projectCli, schedule } from "./runner.ts";
 
 /** The checkout (tools/env.sh exports it; the Makefile and the demo run from it). */
 const repo = resolve(process.env.ZFSFLEET_REPO ?? ".");

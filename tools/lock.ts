@@ -248,7 +248,17 @@ export class LockedError extends Error {
   }
 }
 
-// The entry point above: the only I/O here (stdin, this machine's name, a process probe).
+/** Whether a pid is a live process on this machine (for a lock holder's state). */
+export const isAlive = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === "EPERM"; // alive, someone else's
+  }
+};
+
+// The entry point above: the only I/O here (stdin, this machine's name, the process probe).
 function main(argv: string[]): number {
   const text = readFileSync(0, "utf8");
   const at = argv.indexOf("-s");
@@ -256,14 +266,7 @@ function main(argv: string[]): number {
     stack: at >= 0 ? argv[at + 1] : undefined,
     now: new Date(),
     hostname: hostname(),
-    isAlive: (pid) => {
-      try {
-        process.kill(pid, 0);
-        return true;
-      } catch (err) {
-        return (err as NodeJS.ErrnoException).code === "EPERM"; // alive, someone else's
-      }
-    },
+    isAlive,
   };
   const locked = argv.includes("--records")
     ? lockedFromRecords(text.split("\n").filter((l) => l.trim()).map((l) => JSON.parse(l) as LockRecord))

@@ -20,7 +20,7 @@ import {
   Stack,
   type UpOptions,
 } from "@pulumi/pulumi/automation/index.js";
-import { explainLocked } from "./lock.ts";
+import { explainLocked, isAlive } from "./lock.ts";
 import { passphraseEnvFor } from "./passphrase.ts";
 import { type Preview, previewFromEvents, violationOf } from "./review.ts";
 
@@ -116,16 +116,6 @@ export interface StackRun {
   /** The engine's failure when it refused the run because another run holds the stack's lock (for --wait). */
   locked?: unknown;
 }
-
-/** Whether a pid is a live process on this machine (for a lock holder's state). */
-export const isAlive = (pid: number): boolean => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === "EPERM";
-  }
-};
 
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 const PAST: Record<string, string> = { create: "created", update: "updated", delete: "deleted", replace: "replaced", "create-replacement": "created (replacement)", "delete-replaced": "deleted (replaced)", import: "imported" };

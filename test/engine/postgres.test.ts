@@ -4,7 +4,7 @@ import { copyFileSync, existsSync, readdirSync, readFileSync, rmSync, writeFileS
 import { hostname, userInfo } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from "vitest";
-import { explainLocked, type LockRecord, lockedFromRecords, renderLocked } from "../../tools/lock";
+import { explainLocked, isAlive, type LockRecord, lockedFromRecords, renderLocked } from "../../tools/lock";
 import { freePort, NOTES, seedOf, teamDb, tempDir, workingCopy } from "./team-project";
 
 // Two working copies of one project on one PostgreSQL backend (tools/team-db.sh starts a cluster of
@@ -19,14 +19,6 @@ interface Run {
   stderr: string;
 }
 
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 /**
  * The processes of one run, found by a marker in their environment: the engine starts the language
@@ -206,7 +198,7 @@ describe("a team's state in PostgreSQL: two working copies, one lock", () => {
     const message = explainLocked(second.stderr, {
       now: new Date(),
       hostname: hostname(),
-      isAlive: alive,
+      isAlive,
       waitHint: "node tools/fleet.ts up --lab --wait 600",
     });
     console.log(`[postgres.test] what the second operator is told:\n${message}`);
@@ -255,12 +247,12 @@ describe("a team's state in PostgreSQL: two working copies, one lock", () => {
     // The lock outlived its holder: another run is refused, and the message says the holder is gone.
     const records = await locks();
     expect(records.map((r) => r.lock.pid)).toEqual([run.child.pid]);
-    const stale = renderLocked(lockedFromRecords(records)!, { hostname: hostname(), isAlive: alive });
+    const stale = renderLocked(lockedFromRecords(records)!, { hostname: hostname(), isAlive });
     expect(stale).toContain(`pid ${run.child.pid}`);
     expect(stale).toContain("that process is gone");
     const refused = await pulumi(copyB, "B", ["up", "--yes", "-s", STACK]);
     expect(refused.status).not.toBe(0);
-    expect(explainLocked(refused.stderr, { hostname: hostname(), isAlive: alive })).toContain("To release it (its holder is gone):");
+    expect(explainLocked(refused.stderr, { hostname: hostname(), isAlive })).toContain("To release it (its holder is gone):");
 
     // Released the documented way, then refresh finds bravo where the killed run put it.
     expect(await ok(copyA, "A", "cancel", "--yes", "-s", STACK)).toContain("has been canceled");

@@ -13,11 +13,11 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DATASETS, HOSTS } from "../../stacks/fleet";
-import { lockedFromRecords, type LockRecord, renderLocked } from "../../tools/lock";
+import { isAlive, lockedFromRecords, type LockRecord, renderLocked } from "../../tools/lock";
 import { freePort, teamDb, tempDir } from "../engine/team-project";
 import { repo } from "./engine";
 import { track } from "./health";
-import { closeConnections, out, run, sh } from "./support";
+import { closeConnections, out, run, sh, waitFor } from "./support";
 
 const execFileAsync = promisify(execFile);
 const STACKS = HOSTS.map((h) => `lab-${h}`);
@@ -155,14 +155,14 @@ describe.skipIf(!process.env.ZFSFLEET_TEAM_LAB)("the lab stacks' state in a real
     await run("off2", sh`zfs unallow -u ovh3operator send zfs-nvme`);
 
     const a = inCopy(repo, "pulumi up --refresh --yes --non-interactive -s lab-off2", env);
-    const held = await (async () => {
-      for (const deadline = Date.now() + 120_000; Date.now() < deadline; ) {
+    const held = await waitFor(
+      "the first copy's up to take lab-off2's lock",
+      async () => {
         const rows = await locks("lab-off2");
-        if (rows.length > 0) return rows;
-        await new Promise((r) => setTimeout(r, 200));
-      }
-      throw new Error("the first copy's up took no lock within 120 s");
-    })();
+        return rows.length > 0 ? rows : undefined;
+      },
+      120_000,
+    );
     // The engine's own words, then what tools/lock.ts makes of them; the status is the up's.
     const raw = join(root, "copy-b-up.txt");
     const b = await inCopy(copyB, `pulumi up --yes --non-interactive -s lab-off2 >${raw} 2>&1; s=$?; cat ${raw}; node tools/lock.ts -s lab-off2 <${raw}; exit $s`, {
@@ -236,15 +236,7 @@ describe.skipIf(!process.env.ZFSFLEET_TEAM_LAB)("the lab stacks' state in a real
     expect(deployment.deployment.resources?.length ?? 0).toBeGreaterThan(10);
     const left = await locks("lab-off2");
     expect(left).toHaveLength(1);
-    const alive = (pid: number) => {
-      try {
-        process.kill(pid, 0);
-        return true;
-      } catch {
-        return false;
-      }
-    };
-    const message = renderLocked(lockedFromRecords(left)!, { hostname: hostname(), isAlive: alive });
+    const message = renderLocked(lockedFromRecords(left)!, { hostname: hostname(), isAlive });
     expect(message).toContain("that process is gone");
     await step("pulumi cancel --yes --non-interactive -s lab-off2");
     expect(await locks("lab-off2")).toEqual([]);
