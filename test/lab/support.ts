@@ -143,11 +143,16 @@ export class RemoteCommandError extends Error {
 }
 
 // ------------------------------------------------------------------------------------------------
-// ssh: one master connection per host and test file (a new connection costs about a second under
-// emulation, a command on an open one a fraction of that).
+// ssh: one master connection per host (a new connection costs one to five seconds under emulation, a
+// command on an open one a fraction of that). The lab's own master (lab/labctl opens one per VM for
+// its resets and checks) is used when it answers; otherwise this file opens one of its own, and
+// closes it at its end.
 
 const controlDir = mkdtempSync(join(tmpdir(), "zfslab-"));
 const masters = new Map<HostName, Promise<void>>();
+/** The control socket each host's commands go through: the lab's, or this file's own. */
+const controlPaths = new Map<HostName, string>();
+const ownSocket = (host: HostName) => join(controlDir, host);
 export const stats = { commands: new Map<HostName, number>(), totalMs: 0 };
 
 /** ssh options for a VM: its key, its pinned host key, batch mode, the shared master's control path. */
@@ -162,7 +167,7 @@ export function baseArgs(host: HostName): string[] {
     "-o", "BatchMode=yes",
     "-o", "ConnectTimeout=20",
     "-o", "LogLevel=ERROR",
-    "-o", `ControlPath=${join(controlDir, host)}`,
+    "-o", `ControlPath=${controlPaths.get(host) ?? ownSocket(host)}`,
     "-p", String(h.port),
   ];
 }
@@ -176,6 +181,11 @@ async function ensureMaster(host: HostName): Promise<void> {
   let ready = masters.get(host);
   if (!ready) {
     ready = (async () => {
+      const shared = join(lab().runDir, host, "ssh.sock");
+      controlPaths.set(host, shared);
+      const check = await spawnCollect("ssh", [...baseArgs(host), "-O", "check", target(host)], { timeoutMs: 10_000 });
+      if (check.exitCode === 0) return;
+      controlPaths.delete(host);
       // -f: ssh goes to the background once authenticated; its stdio is released (no pipe held).
       const r = await spawnCollect(
         "ssh",
@@ -190,14 +200,15 @@ async function ensureMaster(host: HostName): Promise<void> {
   return ready;
 }
 
-/** Closes the master connections this test file opened. */
+/** Closes the master connections this test file opened (the lab's stay open). */
 export async function closeConnections(): Promise<void> {
   await Promise.all(
-    [...masters.keys()].map((host) =>
-      spawnCollect("ssh", [...baseArgs(host), "-O", "exit", target(host)], { timeoutMs: 10_000 }),
-    ),
+    [...masters.keys()]
+      .filter((host) => !controlPaths.has(host))
+      .map((host) => spawnCollect("ssh", [...baseArgs(host), "-O", "exit", target(host)], { timeoutMs: 10_000 })),
   );
   masters.clear();
+  controlPaths.clear();
   rmSync(controlDir, { recursive: true, force: true });
 }
 
