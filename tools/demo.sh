@@ -5,7 +5,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source tools/env.sh
 
-step() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
+# Each step's header; the one before it gets its time (the figures of docs/ and the e2e test's log).
+step_started=""
+step_done() { [[ -z "$step_started" ]] || printf '    (%d s)\n' "$((SECONDS - step_started))"; }
+step() { step_done; step_started=$SECONDS; printf '\n\033[1m==> %s\033[0m\n' "$*"; }
 # The lab stacks in the order their references need (a host after the hosts it
 # pulls from), as the fleet runner derives it from the fleet description.
 mapfile -t stacks < <(node tools/fleet.ts stacks --lab)
@@ -48,14 +51,25 @@ step "7/8 Verify on the hosts: every seeded dataset found by guid with every fil
 node tools/verify-lab.ts
 
 step "8/8 A second preview shows no changes on all three stacks (a plain pulumi preview, with the policy pack)"
+# The three previews read and change nothing, so they run side by side; each one's status is kept and
+# every stack is reported, and the demo fails if any preview shows a change or fails.
+declare -A preview_pid=()
+for s in "${stacks[@]}"; do
+  pulumi preview -s "$s" --non-interactive --expect-no-changes --policy-pack policy >"$out/$s.second-preview.log" 2>&1 &
+  preview_pid[$s]=$!
+done
+converged=yes
 for s in "${stacks[@]}"; do
   # `if`, not `&&`: under set -e a failure on the left of && would not stop the demo.
-  if pulumi preview -s "$s" --non-interactive --expect-no-changes --policy-pack policy >/dev/null; then
+  if wait "${preview_pid[$s]}"; then
     echo "$s: no changes"
   else
-    echo "$s: the second preview shows changes (or failed): the restructure did not converge" >&2
-    exit 1
+    echo "$s: the second preview shows changes (or failed): the restructure did not converge; its output:" >&2
+    tail -n 40 "$out/$s.second-preview.log" >&2
+    converged=no
   fi
 done
+[[ $converged == yes ]] || exit 1
+step_done
 echo
 echo "Done. The engine's previews are in $out/; the provider's command log is $ZFSFLEET_LOG_FILE."
