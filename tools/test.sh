@@ -20,7 +20,11 @@ lab_up_log=$(mktemp /tmp/zfs-fleet-lab-up.XXXXXX.log)
 ( set -o pipefail; lab/labctl up 2>&1 | tee "$lab_up_log" | sed -u 's/^/[lab up] /' ) &
 lab_up_pid=$!
 # Whatever ends the run, the lab's start-up is not left running behind it (its VMs stay up, as always).
-trap 'wait "$lab_up_pid" 2>/dev/null' EXIT
+finish_lab_up() {
+  kill -0 "$lab_up_pid" 2>/dev/null && echo "make test: waiting for the lab's start-up to finish (its VMs stay up for the next run)" >&2
+  wait "$lab_up_pid" 2>/dev/null
+}
+trap finish_lab_up EXIT
 
 make --no-print-directory typecheck build || { echo "make test: the typecheck or the build failed (no test run)" >&2; exit 1; }
 vitest run --project unit || { echo "make test: the unit project failed (engine and lab not run)" >&2; exit 1; }
