@@ -116,7 +116,9 @@ checkpoint_pools() {
   local what=$1 pool
   shift
   for pool in "$@"; do
-    zpool checkpoint -d "$pool" 2>/dev/null || true
+    # A discard runs in the background and a new checkpoint is refused until it is over ("currently
+    # discarding checkpoint": seen on ovh3 after the seed was laid out): -w waits for it.
+    zpool checkpoint -d -w "$pool" 2>/dev/null || true
     zpool checkpoint "$pool"
     zfs get -Hp -o value referenced "$pool" >"$STATE/referenced-$pool"
   done
