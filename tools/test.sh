@@ -7,8 +7,9 @@
 #      6 min cold, a second warm);
 #   2. the engine project (the real Pulumi CLI on throwaway projects, no lab, CPU-bound) starts as
 #      soon as the toolchain is there, side by side with the lab's boot and then the lab project
-#      (the three VMs, one file at a time). The lab files spend most of their time waiting on the
-#      emulated VMs, so the engine's ten minutes or so cost the run little. The engine runs at a lower
+#      (the three VMs, one file at a time). The engine's 17 to 19 minutes (2026-12-02) cost the run
+#      less beside the lab than after it, but they do slow the lab files they overlap (syncoid-engine
+#      674 s beside it, 535 s with it mostly done). The engine runs at a lower
 #      priority so that the VMs keep their share of the two cores; its lines are prefixed "[engine] ",
 #      the lab's start-up lines "[lab up] ".
 # Exit status: 0 when every project passed; otherwise 1, after the projects started have finished,
