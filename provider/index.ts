@@ -8,10 +8,11 @@
 //   packed package (provider/README.md), whose `exports` map gives these
 //   classes and their Args/Outputs types and nothing else.
 // - The dynamic-provider host loads the compiled form of this module by
-//   package name (`require("zfs-fleet-provider")`, see shim.ts) and calls
-//   `configure(get)` once per process and `providers[kind].<method>(...)`.
-//   Those two are internal: exported for the shims only, left out of the
-//   package's type declarations (`@internal`, stripInternal).
+//   package name (`require("zfs-fleet-provider")`, the loader in shim.ts) and
+//   takes `dynamicProvider(kind)`; states written by 0.2.0 call
+//   `configure(get)` and `providers[kind].<method>(...)` instead. Those three
+//   are internal: exported for the host only, left out of the package's type
+//   declarations (`@internal`, stripInternal).
 //
 // The configuration is read under the fixed namespace `zfs-fleet:` whatever
 // the consuming project is called (`zfs-fleet:hosts`, `zfs-fleet:sshPrivateKey`,
@@ -129,5 +130,33 @@ export function forEngine(impl: () => Lifecycle): Lifecycle {
   };
 }
 
-/** @internal The implementation of each resource kind, as the shims call it. */
+/** @internal The implementation of each resource kind, as the 0.2.0 shims (still in older states) call it. */
 export const providers = Object.fromEntries((Object.keys(KINDS) as Kind[]).map((kind) => [kind, forEngine(() => lifecycle(kind))])) as Record<Kind, Lifecycle>;
+
+const dynamicProviders = new Map<Kind, pulumi.dynamic.ResourceProvider>();
+
+/**
+ * @internal What the loader stored as `__provider` (shim.ts) hands the dynamic-provider host: the
+ * kind's lifecycle and a `configure` that gives the provider the stack's config. The host calls
+ * `configure` once per loader text, so once per kind and process, before any other method.
+ */
+export function dynamicProvider(kind: Kind): pulumi.dynamic.ResourceProvider {
+  if (!Object.hasOwn(KINDS, kind)) throw new Error(`zfs-fleet-provider has no resource kind ${JSON.stringify(kind)}`);
+  let p = dynamicProviders.get(kind);
+  if (!p) {
+    p = {
+      ...providers[kind],
+      async configure(req) {
+        configure((key: string) => {
+          try {
+            return req.config.get(key);
+          } catch {
+            return undefined; // the engine may check before it configures
+          }
+        });
+      },
+    };
+    dynamicProviders.set(kind, p);
+  }
+  return p;
+}

@@ -1,11 +1,11 @@
 // The resource classes the program builds, derived from a kind's definition
 // (kind.ts): the arguments' type, the defaults (the same ones check applies),
 // secret inputs wrapped as secrets, and the outputs registered so that
-// `resource.guid` and the like exist. The provider is the kind's shim
-// (shim.ts), one object per kind.
+// `resource.guid` and the like exist. The provider is the loader of shim.ts,
+// a line of text naming the package and the kind.
 import * as pulumi from "@pulumi/pulumi";
 import type { ArgsOf, CheckedInputsOf, ResourceKind } from "./kind";
-import { shimFor } from "./shim";
+import { loaderFor, typeToken } from "./shim";
 
 type Result<K extends ResourceKind<any, any>> = CheckedInputsOf<K> & import("zod").output<K["outputs"]>;
 
@@ -26,18 +26,21 @@ export function propsOf<K extends ResourceKind<any, any>>(kind: K, args: ArgsOf<
  * into a .d.ts (the SDK's Resource has private members).
  */
 export interface ResourceClass<K extends ResourceKind<any, any>> {
-  new (name: string, args: ArgsOf<K>, opts?: pulumi.CustomResourceOptions): pulumi.dynamic.Resource;
+  new (name: string, args: ArgsOf<K>, opts?: pulumi.CustomResourceOptions): pulumi.CustomResource;
 }
 
 /**
- * The base class of a kind's resources, registered as `zfs:<type>` (the type
- * is part of every URN: it must not change). A kind served by two classes
- * (SanoidPolicy and SanoidTemplate) names the second one's type.
+ * The base class of a kind's resources: a dynamic resource, registered as
+ * `pulumi-nodejs:dynamic/zfs:<type>` (the type is part of every URN: it must
+ * not change), what `pulumi.dynamic.Resource` registers, but with the loader
+ * as `__provider` instead of a serialized provider object (shim.ts). A kind
+ * served by two classes (SanoidPolicy and SanoidTemplate) names the second
+ * one's type.
  */
 export function resourceClass<K extends ResourceKind<any, any>>(kind: K, type: string = kind.kind): ResourceClass<K> {
-  return class extends pulumi.dynamic.Resource {
+  return class extends pulumi.CustomResource {
     constructor(name: string, args: ArgsOf<K>, opts?: pulumi.CustomResourceOptions) {
-      super(shimFor(kind.kind), name, propsOf(kind, args), opts, "zfs", type);
+      super(typeToken(type), name, { ...propsOf(kind, args), __provider: loaderFor(kind.kind) }, opts);
       warnAbout(this, kind, args);
     }
   };

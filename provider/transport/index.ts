@@ -93,9 +93,9 @@ export class ConnectionError extends Error {
   }
 }
 
-// Process-wide state, on globalThis: the dynamic-provider host loads this
-// module once per process, but the serialized shims of several resource
-// kinds must all reach the same pool.
+// Process-wide state, on globalThis: the dynamic-provider host keeps one
+// provider per `__provider` text (one per kind, and the 0.2.0 shims of older
+// states besides), and all of them must reach the same pool.
 interface TransportState {
   hosts: HostTable;
   pool: Map<string, Promise<Client>>;
@@ -230,8 +230,8 @@ function connect(host: string): Promise<Client> {
 }
 
 function open(target: HostConnection): Promise<Client> {
-  // ssh2 is required lazily: the serialized provider stays small and the
-  // program process (which only builds resources) never loads it.
+  // ssh2 is required lazily: the program process (which only builds
+  // resources) never loads it.
   const { Client: SshClient } = require("ssh2") as typeof import("ssh2");
   const client = new SshClient();
   const started = Date.now();

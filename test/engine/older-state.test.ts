@@ -1,10 +1,12 @@
 // A state written when SyncoidPull and SanoidPolicy still took a `path`
-// input previews with no change through the real engine (the input is
-// dropped on read and diff, the file is the host's now), and a program that
-// still gives `path` fails preview saying where the file is. No host is
-// needed: preview runs check and diff only, and the state is imported.
+// input, and stored the 0.2.0 serialized shim as each resource's provider,
+// previews with no change through the real engine (the input is dropped on
+// read and diff, the file is the host's now; the program registers the
+// loader of provider/shim.ts instead of the shim), and a program that still
+// gives `path` fails preview saying where the file is. No host is needed:
+// preview runs check and diff only, and the state is imported.
 import { execFile } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -49,12 +51,16 @@ describe("a state that still holds the retired path input", () => {
   });
 
   it("previews with no change", async () => {
-    // The inputs the program registers today (the serialized shim among them), as the preview shows them.
+    // The inputs the program registers today (the loader among them), as the preview shows them.
     writeFileSync(join(dir, "index.ts"), program());
     const preview = await pulumi("preview", "--json");
     expect(preview.code, preview.stderr).toBe(0);
     const steps = (JSON.parse(preview.stdout) as { steps: Step[] }).steps.filter((s) => s.newState?.type.startsWith("pulumi-nodejs:dynamic/zfs:"));
     expect(steps).toHaveLength(2);
+    for (const s of steps) {
+      const kind = s.newState!.type.split(":").pop();
+      expect(s.newState!.inputs.__provider).toBe(`exports.handler = () => require("zfs-fleet-provider").dynamicProvider("${kind}");`);
+    }
 
     // The state as the provider wrote it before: the same inputs and outputs, with path.
     const exported = await pulumi("stack", "export");
@@ -69,7 +75,9 @@ describe("a state that still holds the retired path input", () => {
     for (const s of steps) {
       const isPull = s.newState!.type.endsWith(":SyncoidPull");
       const path = isPull ? "/etc/sanoid/syncoid-args.conf" : "/etc/sanoid/sanoid.conf";
-      const inputs = { ...s.newState!.inputs, path };
+      const kind = s.newState!.type.split(":").pop();
+      const shim = readFileSync(join(repo, "test/fixtures/zfs-fleet-0.2.0", `shim-${kind}.js`), "utf8");
+      const inputs = { ...s.newState!.inputs, path, __provider: shim };
       const outputs = isPull
         ? { ...inputs, line: "--no-sync-snap --no-privilege-elevation --recursive ovh3operator@off2.openfoodfacts.org:zfs-hdd/off rpool/off", duplicates: [] }
         : { ...inputs, settings: {}, resolveDuplicates: false, section: "rpool/off", live: { use_template: "synced_data", recursive: "yes" }, duplicates: [] };

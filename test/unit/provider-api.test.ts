@@ -1,11 +1,10 @@
 // The provider's public face: the program imports every resource class from
-// provider/index.ts, and the shims find every kind's lifecycle there. A class
+// provider/index.ts, and the dynamic-provider host finds every kind's lifecycle there. A class
 // dropped from the exports would only show when a stack runs, so it is
 // checked here.
 import { Struct } from "google-protobuf/google/protobuf/struct_pb";
 import { describe, expect, it } from "vitest";
 import * as api from "../../provider";
-import { shimFor } from "../../provider/shim";
 
 describe("provider/index.ts", () => {
   it("exports every resource class a program uses", () => {
@@ -56,13 +55,5 @@ describe("provider/index.ts", () => {
     expect(await lifecycle.create({})).toStrictEqual({ id: "x", outs: made });
     expect(await lifecycle.read("x", {})).toStrictEqual({ id: "x", props: made });
     expect(await lifecycle.update("x", {}, {})).toStrictEqual({ outs: made });
-  });
-
-  // pulumi.dynamic.Resource serializes a provider once per object; a new
-  // object per resource made a 1000-dataset preview serialize it 1000 times.
-  it("hands every resource of a kind the same shim, so the SDK serializes each kind once", () => {
-    expect(shimFor("Dataset")).toBe(shimFor("Dataset"));
-    expect(shimFor("SanoidPolicy")).toBe(shimFor("SanoidPolicy"));
-    expect(shimFor("Dataset")).not.toBe(shimFor("SanoidPolicy"));
   });
 });
