@@ -21,6 +21,8 @@ export interface LabHost {
   fqdn: string;
   pools: string[];
   console: string;
+  /** The socket of labctl's master connection to the VM (it answers once the VM is ready). */
+  controlPath: string;
 }
 
 export interface Lab {
@@ -181,7 +183,7 @@ async function ensureMaster(host: HostName): Promise<void> {
   let ready = masters.get(host);
   if (!ready) {
     ready = (async () => {
-      const shared = join(lab().runDir, host, "ssh.sock");
+      const shared = lab().hosts[host].controlPath;
       controlPaths.set(host, shared);
       const check = await spawnCollect("ssh", [...baseArgs(host), "-O", "check", target(host)], { timeoutMs: 10_000 });
       if (check.exitCode === 0) return;
