@@ -93,6 +93,24 @@ describe("Dataset through the real engine on off1", () => {
     expect((await stack.preview("--expect-no-changes")).changeSummary).toEqual({ same: 6 });
   });
 
+  // Issue 20's bound: at most 2 KB of state per Dataset (8.3 KB when the SDK stored the serialized shim twice).
+  it("stores each Dataset in at most 2 KB of state, its provider the one-line loader in inputs and outputs", async () => {
+    const datasets = (await stack.state()).filter((r) => r.type === "pulumi-nodejs:dynamic/zfs:Dataset") as {
+      urn: string;
+      inputs?: Record<string, unknown>;
+      outputs?: Record<string, unknown>;
+    }[];
+    expect(datasets).toHaveLength(5);
+    const loader = 'exports.handler = () => require("zfs-fleet-provider").dynamicProvider("Dataset");';
+    const sizes = datasets.map((d) => JSON.stringify(d).length);
+    console.log(`state bytes per Dataset (compact JSON): ${sizes.join(", ")}`);
+    for (const [i, d] of datasets.entries()) {
+      expect(d.inputs?.__provider, d.urn).toBe(loader);
+      expect(d.outputs?.__provider, d.urn).toBe(loader);
+      expect(sizes[i], d.urn).toBeLessThanOrEqual(2048);
+    }
+  });
+
   it("a rename by hand is picked up by refresh, and up puts the program's name back", async () => {
     await run("off1", "zfs rename zfs-hdd/off-backups/off2-rpool zfs-hdd/off2-rpool-by-hand");
     await stack.refresh();
