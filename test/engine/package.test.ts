@@ -100,22 +100,23 @@ export const kinds = [Dataset, Delegation, NfsShare, SanoidPolicy, SanoidTemplat
 export type T = [DatasetArgs, DatasetOutputs, DelegationArgs, NfsShareOutputs, SanoidTemplateArgs, SyncoidPullArgs];
 `,
     );
-    writeFileSync(join(project, "bad.ts"), `import { configure, providers } from "zfs-fleet-provider";\nimport { hostTable } from "zfs-fleet-provider/dist/provider/config";\nexport const x = [configure, providers, hostTable];\n`);
+    writeFileSync(join(project, "bad.ts"), `import { configure, dynamicProvider, providers } from "zfs-fleet-provider";\nimport { hostTable } from "zfs-fleet-provider/dist/provider/config";\nexport const x = [configure, dynamicProvider, providers, hostTable];\n`);
     writeFileSync(join(project, "tsconfig.more.json"), JSON.stringify({ extends: "./tsconfig.json", files: ["good.ts", "bad.ts"] }));
     const r = await sh("npx", ["tsc", "--noEmit", "-p", "tsconfig.more.json"], project, env);
     const errors = r.out.split("\n").filter((l) => /error TS/.test(l));
     expect(errors.some((l) => l.startsWith("good.ts"))).toBe(false);
     expect(errors.join("\n")).toMatch(/bad\.ts.*has no exported member 'configure'/);
     expect(errors.join("\n")).toMatch(/bad\.ts.*has no exported member 'providers'/);
+    expect(errors.join("\n")).toMatch(/bad\.ts.*has no exported member 'dynamicProvider'/);
     expect(errors.join("\n")).toMatch(/bad\.ts.*Cannot find module 'zfs-fleet-provider\/dist\/provider\/config'/);
-    // At run time: the shim's entry points are there (internal), a deep import is refused by the exports map.
+    // At run time: the entry points of the loader and of 0.2.0's shims are there (internal), a deep import is refused by the exports map.
     const probe = await ok(
       "node",
-      ["-e", `const p = require("zfs-fleet-provider"); console.log(typeof p.configure, typeof p.providers.Dataset.check); try { require("zfs-fleet-provider/dist/provider/config"); } catch (e) { console.log(e.code); }`],
+      ["-e", `const p = require("zfs-fleet-provider"); console.log(typeof p.dynamicProvider("Dataset").check, typeof p.configure, typeof p.providers.Dataset.check); try { require("zfs-fleet-provider/dist/provider/config"); } catch (e) { console.log(e.code); }`],
       project,
       env,
     );
-    expect(probe.trim().split("\n")).toEqual(["function function", "ERR_PACKAGE_PATH_NOT_EXPORTED"]);
+    expect(probe.trim().split("\n")).toEqual(["function function function", "ERR_PACKAGE_PATH_NOT_EXPORTED"]);
   });
 
   it("a module written by the import type-checks against the installed package", async () => {
