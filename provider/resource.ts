@@ -40,11 +40,30 @@ export interface ResourceClass<K extends ResourceKind<any, any>> {
 export function resourceClass<K extends ResourceKind<any, any>>(kind: K, type: string = kind.kind): ResourceClass<K> {
   return class extends pulumi.CustomResource {
     constructor(name: string, args: ArgsOf<K>, opts?: pulumi.CustomResourceOptions) {
-      super(typeToken(type), name, { ...propsOf(kind, args), __provider: loaderFor(kind.kind) }, opts);
+      const limit = Error.stackTraceLimit;
+      if (!process.env.PULUMI_DEBUG_PROMISE_LEAKS) Error.stackTraceLimit = 0;
+      try {
+        super(typeToken(type), name, { ...propsOf(kind, args), __provider: loaderFor(kind.kind) }, opts);
+      } catch (err) {
+        Error.stackTraceLimit = limit;
+        // Its stack, taken here: where the program made the resource.
+        if (err instanceof Error) Error.captureStackTrace(err);
+        throw err;
+      } finally {
+        Error.stackTraceLimit = limit;
+      }
       warnAbout(this, kind, args);
     }
   };
 }
+
+// Why the registration runs with no stack traces (Error.stackTraceLimit 0, restored after it): the SDK
+// gives each promise of a registration (one per property and then some; a Dataset has 16 properties) a
+// stack trace, `new Error().stack`, which it shows only in the report of leaked promises that
+// PULUMI_DEBUG_PROMISE_LEAKS asks for (and then they are kept). Under ts-node, which maps every frame
+// through the source maps, those traces were half of a preview: 1000 Datasets previewed in 57 s, 30 s
+// without them, against 26 s and 22 s for a do-nothing resource (measured off-lab on 2026-12-02). The
+// resource's source position is unchanged: the SDK takes it with a limit of its own.
 
 /**
  * Logs the kind's warnings about what the program asks for (kind.ts,
