@@ -61,6 +61,14 @@ for (const n of sizes) {
     );
   }
 }
+const floors = sizes.flatMap((n) => {
+  const ours = get(n, "zfs-fleet", "preview");
+  const floor = get(n, "engine-floor", "preview");
+  return ours && floor ? [`N = ${n}: ${ours.seconds} s against ${floor.seconds} s, ${(ours.seconds / floor.seconds).toFixed(2)}x`] : [];
+});
+if (floors.length > 0) {
+  lines.push("", "zfs-fleet's preview against the engine's floor (the same graph of do-nothing resources, bench/floor.ts): " + floors.join("; ") + ".");
+}
 lines.push("", "How each cost grows with N (exponent between the smallest and the largest N measured, in brackets; 0 is flat, 1 is linear):", "");
 lines.push("| tool, operation | time | connections | remote commands |", "| --- | --- | --- | --- |");
 for (const [tool, op] of [

@@ -7,7 +7,9 @@
 //              apply mode (no change to make), the rename as a command task;
 //   baseline:  one SSH connection and one `zfs get` per dataset (the work of
 //              any read-everything operation: preview, refresh, up), the
-//              rename as one command.
+//              rename as one command;
+//   engine floor: the preview of the same graph of do-nothing resources
+//              (bench/floor.ts, no host), what the engine and the SDK cost alone.
 // Figures: wall time, SSH connections (zfs-fleet: the provider's counters;
 // every tool: the host's sshd log), remote commands. Results go to
 // docs/bench/results.json; bench/report.ts turns them into the table and chart.
@@ -16,6 +18,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, it } from "vitest";
 import { TestStack, repo } from "../test/lab/engine";
 import { closeConnections, out, resetLab, run, sh } from "../test/lab/support";
+import { floorPreview } from "./floor";
 import { Ansible, PROPERTIES, perCommandRead, perCommandRename } from "./tools";
 
 const SIZES = (process.env.BENCH_N ?? "100 300 1000").split(/[\s,]+/).filter(Boolean).map(Number);
@@ -28,7 +31,7 @@ const ROOT = "zfs-hdd/bench";
 
 export interface Row {
   n: number;
-  tool: "zfs-fleet" | "ansible" | "per-command";
+  tool: "zfs-fleet" | "ansible" | "per-command" | "engine-floor";
   op: "preview" | "refresh" | "noop-up" | "rename" | "check" | "apply" | "read-all";
   seconds: number;
   connections: number;
@@ -177,6 +180,12 @@ describe.each(SIZES)("N = %i datasets on off2", (n) => {
     await measure(n, "zfs-fleet", "noop-up", ours(["up", "--yes", "--skip-preview"]));
     await stack.setConfig("zfs-fleet:tree", "tree-pulumi");
     await measure(n, "zfs-fleet", "rename", ours(["up", "--yes", "--skip-preview"]));
+  });
+
+  it("engine floor (no host)", async () => {
+    const ms = await floorPreview(n);
+    rows.push({ n, tool: "engine-floor", op: "preview", seconds: seconds(ms), connections: 0, commands: 0, sshdConnections: 0 });
+    console.log(`[bench] N=${n} engine-floor preview: ${seconds(ms)} s`);
   });
 
   it("Ansible community.general.zfs", async () => {
