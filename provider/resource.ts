@@ -61,9 +61,10 @@ export function resourceClass<K extends ResourceKind<any, any>>(kind: K, type: s
 // gives each promise of a registration (one per property and then some; a Dataset has 16 properties) a
 // stack trace, `new Error().stack`, which it shows only in the report of leaked promises that
 // PULUMI_DEBUG_PROMISE_LEAKS asks for (and then they are kept). Under ts-node, which maps every frame
-// through the source maps, those traces were half of a preview: 1000 Datasets previewed in 57 s, 30 s
-// without them, against 26 s and 22 s for a do-nothing resource (measured off-lab on 2026-12-02). The
-// resource's source position is unchanged: the SDK takes it with a limit of its own.
+// through the source maps, those traces were half of a preview: 1000 Datasets previewed from their
+// state in 57 to 60 s, 32 to 37 s with this, against 26 to 38 s for as many do-nothing resources
+// (bench/floor.ts; measured off-lab on 2026-12-02, docs/bench.md). The resource's source position is
+// unchanged: the SDK takes it with a limit of its own.
 
 /**
  * Logs the kind's warnings about what the program asks for (kind.ts,
