@@ -93,6 +93,13 @@ describe("the provider stored in each resource's state", () => {
       expect(JSON.stringify(bad.failures)).toMatch(/name/);
     });
 
+    it("loads for every kind and reaches that kind's check", async () => {
+      for (const kind of KINDS) {
+        const old = hostLoads(fixture(`shim-${kind}.js`));
+        expect(await old.check!({}, {}), kind).toStrictEqual(await hostLoads(loaderFor(kind)).check!({}, {}));
+      }
+    });
+
     it("configures the checked-out provider from the stack's config", async () => {
       await hostLoads(fixture("shim-SyncoidPull.js")).configure!({ config: configOf("shim020") });
       expect(knownHosts()).toContain("shim020");
