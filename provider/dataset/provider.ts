@@ -8,7 +8,7 @@ import { poolOf } from "../names";
 import { guard, hazardsForRead } from "../hazards";
 import { RemoteCommandError, knownHosts, run, sh } from "../transport";
 import { failedWith } from "../zfs/errors";
-import { type DatasetFacts, type PoolFacts, findByGuid, invalidate, knownFacts, poolFacts } from "../zfs/inventory";
+import { type DatasetFacts, type PoolFacts, findByGuid, invalidate, knownFacts, poolFacts, write } from "../zfs/inventory";
 import { inheritedShare, spreadWarning } from "../hazards/shares";
 import { sameValue } from "./properties";
 import { type CheckedDatasetInputs, type DatasetInputs, type DatasetOutputs, datasetKind } from "./schema";
@@ -136,12 +136,16 @@ export async function create(inputs: CheckedDatasetInputs): Promise<pulumi.dynam
   }
   const props = Object.entries(inputs.properties).flatMap(([k, v]) => ["-o", `${k}=${v}`]);
   const parents = inputs.createParents ? ["-p"] : [];
+  // Read again after it: the dataset, or with -p the first parent that was missing, and what it holds.
+  const topmostNew = (before: PoolFacts): string => {
+    let top = name;
+    while (top.includes("/") && !before.byName.has(parentOf(top))) top = parentOf(top);
+    return top;
+  };
   try {
-    await run(host, sh`zfs create ${parents} ${props} ${name}`);
+    await write(host, pool, () => run(host, sh`zfs create ${parents} ${props} ${name}`), (before) => ({ gone: [], reread: [topmostNew(before)] }));
   } catch (err) {
     throw explain(err, name);
-  } finally {
-    invalidate(host);
   }
   const after = await poolFacts(host, pool);
   const created = after.byName.get(name);
@@ -178,11 +182,13 @@ export async function update(id: string, olds: DatasetOutputs, news: CheckedData
   }
   const set = Object.entries(news.properties).filter(([k, v]) => differs(current!, k, v));
   const removed = Object.keys(olds.properties ?? {}).filter((k) => !(k in news.properties));
-  try {
-    if (set.length > 0) await run(host, sh`zfs set ${set.map(([k, v]) => `${k}=${v}`)} ${current.name}`);
-    for (const key of removed) await run(host, sh`zfs inherit ${key} ${current.name}`);
-  } finally {
-    if (set.length + removed.length > 0) invalidate(host);
+  if (set.length + removed.length > 0) {
+    const target = current.name;
+    // What a set or inherit changes: the dataset and what inherits from it below.
+    await write(host, pool, async () => {
+      if (set.length > 0) await run(host, sh`zfs set ${set.map(([k, v]) => `${k}=${v}`)} ${target}`);
+      for (const key of removed) await run(host, sh`zfs inherit ${key} ${target}`);
+    }, () => ({ gone: [], reread: [target] }));
   }
   const after = await findByGuid(host, pool, id);
   if (!after) throw new Error(`${host}: dataset guid ${id} vanished while its properties were set`);
@@ -258,11 +264,14 @@ async function renameTo(host: string, guid: string, news: CheckedDatasetInputs):
   await guard(host, from, `rename ${from} to ${news.name}`, { acknowledge: news.acknowledgeHazards, waitSeconds: news.waitForReplicationSeconds });
   const parents = news.createParents ? ["-p"] : [];
   try {
-    await run(host, sh`zfs rename ${parents} ${from} ${news.name}`);
+    // Read again after it: the dataset at its new name and what moved with it (with -p, the parents made for it).
+    await write(host, pool, () => run(host, sh`zfs rename ${parents} ${from} ${news.name}`), (before) => {
+      let top = news.name;
+      while (news.createParents && top.includes("/") && !before.byName.has(parentOf(top))) top = parentOf(top);
+      return { gone: [from], reread: [top] };
+    });
   } catch (err) {
     throw explain(err, from, news.name);
-  } finally {
-    invalidate(host);
   }
 }
 
@@ -295,17 +304,18 @@ export async function remove(id: string, stored: DatasetOutputs): Promise<void> 
   if (!current) return;
   const action = props.onDelete === "renameAside" ? `rename ${current.name} aside` : `destroy ${current.name}`;
   await guard(host, current.name, action, { acknowledge: props.acknowledgeHazards, waitSeconds: props.waitForReplicationSeconds });
+  const pool = poolOf(current.name);
   try {
     if (props.onDelete === "renameAside") {
       const day = new Date().toISOString().slice(0, 10).replace(/-/g, "");
-      const facts = await poolFacts(host, poolOf(current.name));
+      const facts = await poolFacts(host, pool);
       let aside = `${current.name}-removed-${day}`;
       for (let n = 2; facts.byName.has(aside); n++) aside = `${current.name}-removed-${day}-${n}`;
-      await run(host, sh`zfs rename ${current.name} ${aside}`);
+      await write(host, pool, () => run(host, sh`zfs rename ${current.name} ${aside}`), () => ({ gone: [current.name], reread: [aside] }));
     } else {
       // Never -R: clones elsewhere are not this resource's to take.
       const recursive = props.destroyRecursive ? ["-r"] : [];
-      await run(host, sh`zfs destroy ${recursive} ${current.name}`);
+      await write(host, pool, () => run(host, sh`zfs destroy ${recursive} ${current.name}`), () => ({ gone: [current.name], reread: [] }));
     }
   } catch (err) {
     if (err instanceof RemoteCommandError && failedWith(err, "hasChildren")) {
@@ -315,7 +325,5 @@ export async function remove(id: string, stored: DatasetOutputs): Promise<void> 
       );
     }
     throw explain(err, current.name);
-  } finally {
-    invalidate(host);
   }
 }

@@ -8,6 +8,7 @@ import type * as pulumi from "@pulumi/pulumi";
 import { hasUnknown } from "../kind";
 import { knownHosts, run, sh } from "../transport";
 import { failedWith, zfsFailures } from "../zfs/errors";
+import { invalidate } from "../zfs/inventory";
 import { type CheckedNfsShareInputs, type NfsShareInputs, type NfsShareOutputs, nfsShareKind } from "./schema";
 import { warnNfsClients } from "../hazards";
 import {
@@ -136,7 +137,7 @@ async function converge(inputs: CheckedNfsShareInputs): Promise<NfsShareOutputs>
   const want = shareOf(inputs);
   const live = await inspect(host, dataset);
   const set = live.source !== "local" || shareKey(parseSharenfs(live.sharenfs)) !== shareKey(want);
-  if (set) await run(host, sh`zfs set ${`sharenfs=${renderSharenfs(want)}`} ${dataset}`, { timeoutMs: 300_000 });
+  if (set) await run(host, sh`zfs set ${`sharenfs=${renderSharenfs(want)}`} ${dataset}`, { timeoutMs: 300_000 }).finally(() => invalidate(host));
   const { served } = await settleExports(host);
   return outputsOf(inputs, served);
 }
@@ -176,8 +177,9 @@ async function stopSharing(host: string, dataset: string, guid: string): Promise
   // Inherit when the parent does not share (a clean state); otherwise say off explicitly.
   const parent = dataset.includes("/") ? dataset.slice(0, dataset.lastIndexOf("/")) : undefined;
   const parentShares = parent ? (await inspect(host, parent)).sharenfs !== "off" : false;
-  if (parentShares) await run(host, sh`zfs set sharenfs=off ${dataset}`, { timeoutMs: 300_000 });
-  else await run(host, sh`zfs inherit sharenfs ${dataset}`, { timeoutMs: 300_000 });
+  // What Datasets of this run know of the pool (zfs/inventory.ts) is forgotten after it, as after a set of their own.
+  const command = parentShares ? sh`zfs set sharenfs=off ${dataset}` : sh`zfs inherit sharenfs ${dataset}`;
+  await run(host, command, { timeoutMs: 300_000 }).finally(() => invalidate(host));
 }
 
 /** Stops the share: sharenfs off (inherited when the parent does not share) and exports settled. */

@@ -6,6 +6,7 @@ import type * as pulumi from "@pulumi/pulumi";
 import { hasUnknown } from "../kind";
 import { type FileKind, editRemoteFile, readRemoteFile } from "../remotefile";
 import { RemoteCommandError, configFile, knownHosts, run, sh } from "../transport";
+import { invalidate } from "../zfs/inventory";
 import { type Pull, duplicateTargets, lineProblems, linesFor, parseArgs, removePull, renderEndpoint, renderPull, setPull } from "./args";
 import { type CheckedSyncoidPullInputs, type SyncoidPullInputs, type SyncoidPullOutputs, syncoidPullKind } from "./schema";
 
@@ -78,6 +79,8 @@ async function runOnce(inputs: CheckedSyncoidPullInputs): Promise<void> {
       );
     }
     throw err;
+  } finally {
+    invalidate(inputs.host); // it received datasets: what Datasets of this run read of the pool is out of date
   }
 }
 

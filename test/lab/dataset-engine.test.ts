@@ -124,8 +124,12 @@ describe("Dataset through the real engine on off1", () => {
     expect(renamed?.outputs?.name).toBe("zfs-hdd/off2-rpool-by-hand");
     expect(renamed?.id).toBe(before["off2-rpool"].guid);
     expect(datasetSteps((await stack.preview()).steps).get("off2-rpool")?.op).toBe("update");
+    stack.takeCommands();
     await stack.up();
     expect(await guid("off1", "zfs-hdd/off-backups/off2-rpool")).toBe(before["off2-rpool"].guid);
+    // The pool is read once, to find the dataset; after the rename only the renamed subtree is (zfs/inventory.ts).
+    const reads = stack.takeCommands().flatMap((c) => (c.event === "command" && c.command?.startsWith("zfs get -Hp -o name,property,value,source -t filesystem,volume -r all ") ? [c.command.split(" ").pop()] : []));
+    expect(reads).toEqual(["zfs-hdd", "zfs-hdd/off-backups/off2-rpool"]);
   });
 
   it("a property changed by hand shows as drift and up puts it back", async () => {
