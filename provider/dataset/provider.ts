@@ -136,14 +136,9 @@ export async function create(inputs: CheckedDatasetInputs): Promise<pulumi.dynam
   }
   const props = Object.entries(inputs.properties).flatMap(([k, v]) => ["-o", `${k}=${v}`]);
   const parents = inputs.createParents ? ["-p"] : [];
-  // Read again after it: the dataset, or with -p the first parent that was missing, and what it holds.
-  const topmostNew = (before: PoolFacts): string => {
-    let top = name;
-    while (top.includes("/") && !before.byName.has(parentOf(top))) top = parentOf(top);
-    return top;
-  };
   try {
-    await write(host, pool, () => run(host, sh`zfs create ${parents} ${props} ${name}`), (before) => ({ gone: [], reread: [topmostNew(before)] }));
+    // Read again after it: the dataset, or with -p the first parent that was missing, and what it holds.
+    await write(host, pool, () => run(host, sh`zfs create ${parents} ${props} ${name}`), (before) => ({ gone: [], reread: [topmostNew(before, name)] }));
   } catch (err) {
     throw explain(err, name);
   }
@@ -196,6 +191,13 @@ export async function update(id: string, olds: DatasetOutputs, news: CheckedData
 }
 
 const parentOf = (name: string): string => name.slice(0, name.lastIndexOf("/"));
+
+/** `name`, or its highest ancestor missing from `before`: what a create or rename with -p makes. */
+function topmostNew(before: PoolFacts, name: string): string {
+  let top = name;
+  while (top.includes("/") && !before.byName.has(parentOf(top))) top = parentOf(top);
+  return top;
+}
 
 /** Says so when `name` is now exported because a parent shares it (it inherits sharenfs). */
 function warnIfShared(host: string, facts: PoolFacts, name: string): void {
@@ -265,11 +267,10 @@ async function renameTo(host: string, guid: string, news: CheckedDatasetInputs):
   const parents = news.createParents ? ["-p"] : [];
   try {
     // Read again after it: the dataset at its new name and what moved with it (with -p, the parents made for it).
-    await write(host, pool, () => run(host, sh`zfs rename ${parents} ${from} ${news.name}`), (before) => {
-      let top = news.name;
-      while (news.createParents && top.includes("/") && !before.byName.has(parentOf(top))) top = parentOf(top);
-      return { gone: [from], reread: [top] };
-    });
+    await write(host, pool, () => run(host, sh`zfs rename ${parents} ${from} ${news.name}`), (before) => ({
+      gone: [from],
+      reread: [news.createParents ? topmostNew(before, news.name) : news.name],
+    }));
   } catch (err) {
     throw explain(err, from, news.name);
   }

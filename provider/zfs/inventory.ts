@@ -23,6 +23,13 @@ export interface PoolFacts {
   byGuid: Map<string, DatasetFacts>;
 }
 
+/** The same datasets by guid (a dataset without one, from a line cut short, is left out). */
+function byGuidOf(byName: Map<string, DatasetFacts>): Map<string, DatasetFacts> {
+  const byGuid = new Map<string, DatasetFacts>();
+  for (const ds of byName.values()) if (ds.guid) byGuid.set(ds.guid, ds);
+  return byGuid;
+}
+
 /**
  * Parses `zfs get -Hp -o name,property,value,source` output: one line per
  * dataset and property, tab separated. A user property's value may itself
@@ -45,9 +52,7 @@ export function parseZfsGet(output: string): PoolFacts {
     else if (property === "type") ds.type = value;
     ds.properties[property] = { value, source };
   }
-  const byGuid = new Map<string, DatasetFacts>();
-  for (const ds of byName.values()) if (ds.guid) byGuid.set(ds.guid, ds);
-  return { byName, byGuid };
+  return { byName, byGuid: byGuidOf(byName) };
 }
 
 /**
@@ -72,9 +77,7 @@ export function patchFacts(base: PoolFacts, gone: readonly string[], reread: rea
   const byName = new Map<string, DatasetFacts>();
   for (const [name, ds] of base.byName) if (!dropped.some((root) => within(name, root))) byName.set(name, ds);
   for (const part of reread) for (const [name, ds] of part.byName) byName.set(name, ds);
-  const byGuid = new Map<string, DatasetFacts>();
-  for (const ds of byName.values()) if (ds.guid) byGuid.set(ds.guid, ds);
-  return { byName, byGuid };
+  return { byName, byGuid: byGuidOf(byName) };
 }
 
 interface Cache {
