@@ -127,6 +127,17 @@ export async function checkNow(): Promise<readonly Death[]> {
   return seen;
 }
 
+/**
+ * After a lab command failed: a full check, and `message` with every death it found named first (the
+ * reason and the console's last lines), so that a file whose setup lost a VM says so, not only that
+ * its command failed.
+ */
+export async function withDeathsNamed(message: string): Promise<string> {
+  const deaths = await checkNow().catch(() => deathsInThisFile());
+  if (deaths.length === 0) return message;
+  return `${deaths.map((d) => describeDeath(d, "during this file")).join("\n")}${message}`;
+}
+
 // ------------------------------------------------------------------------------------------------
 // Restarts: a dead VM is restarted once per test run (pools come back from their disks).
 

@@ -5,7 +5,7 @@ import { readFileSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { inject } from "vitest";
-import { assertLabAlive, track } from "./health";
+import { assertLabAlive, track, withDeathsNamed } from "./health";
 
 export type HostName = "off1" | "off2" | "ovh3";
 export const HOSTS: readonly HostName[] = ["off1", "off2", "ovh3"];
@@ -235,7 +235,10 @@ export async function run(host: HostName, command: string, options: RunOptions =
   stats.commands.set(host, (stats.commands.get(host) ?? 0) + 1);
   if (process.env.ZFSLAB_VERBOSE) console.log(`[${host}] ${command} -> ${r.exitCode} (${ms} ms)`);
   if (r.exitCode !== 0 && !options.allowFailure) {
-    throw new RemoteCommandError(host, command, r.exitCode, r.stderr, r.stdout);
+    const error = new RemoteCommandError(host, command, r.exitCode, r.stderr, r.stdout);
+    // 255 is ssh's own failure (no connection, or a connection lost): a dead VM, if one is, is the cause.
+    if (r.exitCode === 255) error.message = await withDeathsNamed(error.message);
+    throw error;
   }
   return r;
 }
@@ -249,7 +252,7 @@ export async function out(host: HostName, command: string, options: RunOptions =
 export async function labctl(...args: string[]): Promise<string> {
   const r = await spawnCollect(lab().labctl, args, { timeoutMs: 1_800_000 });
   if (r.exitCode !== 0) {
-    throw new Error(`labctl ${args.join(" ")} failed (${r.exitCode}):\n${r.stderr}\n${r.stdout}`);
+    throw new Error(await withDeathsNamed(`labctl ${args.join(" ")} failed (${r.exitCode}):\n${r.stderr}\n${r.stdout}`));
   }
   return r.stdout + r.stderr;
 }
