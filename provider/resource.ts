@@ -3,6 +3,7 @@
 // secret inputs wrapped as secrets, and the outputs registered so that
 // `resource.guid` and the like exist. The provider is the loader of shim.ts,
 // a line of text naming the package and the kind.
+import { sep } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import type { ArgsOf, CheckedInputsOf, ResourceKind } from "./kind";
 import { loaderFor, typeToken } from "./shim";
@@ -41,20 +42,57 @@ export function resourceClass<K extends ResourceKind<any, any>>(kind: K, type: s
   return class extends pulumi.CustomResource {
     constructor(name: string, args: ArgsOf<K>, opts?: pulumi.CustomResourceOptions) {
       const limit = Error.stackTraceLimit;
+      const prepare = Error.prepareStackTrace;
       if (!process.env.PULUMI_DEBUG_PROMISE_LEAKS) Error.stackTraceLimit = 0;
+      // The SDK reads the registration's stack (its source position and stackTrace) through this.
+      Error.prepareStackTrace = (error, frames) => (prepare ?? formatStack)(error, programFrames(frames));
       try {
         super(typeToken(type), name, { ...propsOf(kind, args), __provider: loaderFor(kind.kind) }, opts);
       } catch (err) {
         Error.stackTraceLimit = limit;
+        Error.prepareStackTrace = prepare;
         // Its stack, taken here: where the program made the resource.
         if (err instanceof Error) Error.captureStackTrace(err);
         throw err;
       } finally {
         Error.stackTraceLimit = limit;
+        Error.prepareStackTrace = prepare;
       }
       warnAbout(this, kind, args);
     }
   };
+}
+
+/** This package's own files: the classes' constructors (resource.ts, <kind>/index.ts) and its helpers. */
+const OWN = `${__dirname}${sep}`;
+
+/** V8's own format of a stack, for when nothing (ts-node's source maps) replaced it. */
+const formatStack = (error: Error, frames: NodeJS.CallSite[]): string => `${String(error)}${frames.map((f) => `\n    at ${f}`).join("")}`;
+
+/**
+ * The frames of a registration's stack that say where the program made the resource. The SDK skips a
+ * fixed count (its own frames and one subclass constructor) and records the rest: the source position
+ * is the first frame left, and every frame goes into the state, down to the language host's (a
+ * Dataset's stackTrace was 646 of its 2.5 KB). Our classes are two constructors deep (resourceClass's
+ * and the kind's), so the SDK took `provider/<kind>/index.ts` for the program's line. Kept: the frames
+ * before ours and the first of ours (what the SDK skips), then the program's, up to the first frame
+ * of a package, of Node.js, or without a file (the loader that ran the program).
+ */
+export function programFrames(frames: NodeJS.CallSite[]): NodeJS.CallSite[] {
+  const file = (f: NodeJS.CallSite) => f.getFileName() ?? "";
+  const own = (f: NodeJS.CallSite) => file(f).startsWith(OWN);
+  const program = (f: NodeJS.CallSite) => {
+    const name = file(f);
+    return !(name === "" || name.startsWith("node:") || name.includes(`${sep}node_modules${sep}`) || own(f));
+  };
+  const first = frames.findIndex(own);
+  if (first < 0) return frames;
+  const kept = frames.slice(0, first + 1);
+  let i = first + 1;
+  while (i < frames.length && own(frames[i])) i++;
+  if (i < frames.length) kept.push(frames[i++]); // the caller, whatever it is
+  while (i < frames.length && program(frames[i])) kept.push(frames[i++]);
+  return kept;
 }
 
 // Why the registration runs with no stack traces (Error.stackTraceLimit 0, restored after it): the SDK

@@ -11,15 +11,27 @@ const debuggable = require("@pulumi/pulumi/runtime/debuggable") as { debuggableP
 const original = debuggable.debuggablePromise;
 const frames: number[] = [];
 
+// The SDK's registration, which receives the resource's source position and stack trace.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const registration = require("@pulumi/pulumi/runtime/resource") as { registerResource: (...args: unknown[]) => unknown };
+const register = registration.registerResource;
+type Position = { uri: string; line: number; column: number } | undefined;
+const positions: { sourcePosition: Position; stackTrace: Position[] }[] = [];
+
 beforeAll(async () => {
   await pulumi.runtime.setMocks({ newResource: (args) => ({ id: `${args.name}-id`, state: args.inputs }), call: () => ({}) });
   debuggable.debuggablePromise = (p, ctx) => {
     frames.push((new Error().stack ?? "").split("\n").length - 1);
     return original(p, ctx);
   };
+  registration.registerResource = (...args: unknown[]) => {
+    positions.push({ sourcePosition: args[9] as Position, stackTrace: args[10] as Position[] });
+    return register(...args);
+  };
 });
 afterAll(() => {
   debuggable.debuggablePromise = original;
+  registration.registerResource = register;
   delete process.env.PULUMI_DEBUG_PROMISE_LEAKS;
 });
 
@@ -32,6 +44,24 @@ describe("a resource's registration", () => {
     expect(frames.length).toBeGreaterThan(15); // one or more per property, made while the constructor runs
     expect(new Set(frames)).toEqual(new Set([0]));
     expect(Error.stackTraceLimit).toBe(limit);
+  });
+
+  it("records the program's line as the source position, and a stack of the program's frames only", async () => {
+    const { Dataset } = await import("../../provider/dataset");
+    // A named function: the SDK reads a frame's position only from "at name (file:line:column)".
+    function makePlaced() {
+      return new Dataset("placed", { host: "off1", name: "zfs-nvme/placed" });
+    }
+    positions.length = 0;
+    makePlaced();
+    expect(positions).toHaveLength(1);
+    const { sourcePosition, stackTrace } = positions[0];
+    // Not provider/dataset/index.ts (the kind's class), nor provider/resource.ts: this file's line.
+    expect(sourcePosition?.uri).toMatch(/\/test\/unit\/resource-stacks\.test\.ts$/);
+    expect(stackTrace[0]).toEqual(sourcePosition);
+    // The test's own (anonymous) frame follows; vitest's and Node.js's below it are not recorded.
+    expect(stackTrace).toHaveLength(2);
+    expect(stackTrace[1]?.uri ?? "this file, anonymous").not.toMatch(/node_modules|^node:/);
   });
 
   it("keeps them when PULUMI_DEBUG_PROMISE_LEAKS asks for the leaked promises' report", async () => {
