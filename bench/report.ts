@@ -16,6 +16,7 @@ interface Row {
   connections: number;
   commands: number;
   sshdConnections: number;
+  stateBytesPerDataset?: number;
 }
 
 // Run from the repository root (make bench does).
@@ -61,13 +62,59 @@ for (const n of sizes) {
     );
   }
 }
-const floors = sizes.flatMap((n) => {
-  const ours = get(n, "zfs-fleet", "preview");
-  const floor = get(n, "engine-floor", "preview");
-  return ours && floor ? [`N = ${n}: ${ours.seconds} s against ${floor.seconds} s, ${(ours.seconds / floor.seconds).toFixed(2)}x`] : [];
-});
-if (floors.length > 0) {
-  lines.push("", "zfs-fleet's preview against the engine's floor (the same graph of do-nothing resources, bench/floor.ts): " + floors.join("; ") + ".");
+// The targets of issue 20, each against a floor measured in the same run (or an absolute bound).
+const TARGETS: { label: string; measure: (n: number) => [number, string] | undefined; bound: number; unit: string }[] = [
+  {
+    label: "rename of a parent of 50, against the bare `zfs rename`",
+    measure: (n) => ratioOf(get(n, "zfs-fleet", "rename"), get(n, "bare-zfs", "rename")),
+    bound: 1.3,
+    unit: "x",
+  },
+  {
+    label: "preview, against the engine's floor (bench/floor.ts)",
+    measure: (n) => ratioOf(get(n, "zfs-fleet", "preview"), get(n, "engine-floor", "preview")),
+    bound: 1.5,
+    unit: "x",
+  },
+  {
+    label: "refresh, against the bare `zfs get` of the pool",
+    measure: (n) => ratioOf(get(n, "zfs-fleet", "refresh"), get(n, "bare-zfs", "get")),
+    bound: 1.3,
+    unit: "x",
+  },
+  {
+    label: "state per Dataset, bytes",
+    measure: (n) => {
+      const b = get(n, "zfs-fleet", "adopt")?.stateBytesPerDataset;
+      return b === undefined ? undefined : [b, `${b} B`];
+    },
+    bound: 2048,
+    unit: " B",
+  },
+  {
+    label: "first adoption of the N datasets, seconds",
+    measure: (n) => {
+      const r = get(n, "zfs-fleet", "adopt");
+      return r ? [r.seconds, `${r.seconds} s`] : undefined;
+    },
+    bound: 60,
+    unit: " s",
+  },
+];
+function ratioOf(ours?: Row, floor?: Row): [number, string] | undefined {
+  if (!ours || !floor || floor.seconds <= 0) return undefined;
+  const x = ours.seconds / floor.seconds;
+  return [x, `${ours.seconds} s / ${floor.seconds} s = ${x.toFixed(2)}x`];
+}
+const targetRows = sizes.flatMap((n) =>
+  TARGETS.flatMap((t) => {
+    const m = t.measure(n);
+    return m ? [`| ${n} | ${t.label} | ${m[1]} | at most ${t.bound}${t.unit} | ${m[0] <= t.bound ? "met" : "not met"} |`] : [];
+  }),
+);
+if (targetRows.length > 0) {
+  lines.push("", "Targets (issue 20), each from one run: the floors are measured beside zfs-fleet, on the same host in the same minutes.", "");
+  lines.push("| N | target | measured | bound | |", "| --: | --- | --- | --- | --- |", ...targetRows);
 }
 lines.push("", "How each cost grows with N (exponent between the smallest and the largest N measured, in brackets; 0 is flat, 1 is linear):", "");
 lines.push("| tool, operation | time | connections | remote commands |", "| --- | --- | --- | --- |");
@@ -76,6 +123,10 @@ for (const [tool, op] of [
   ["zfs-fleet", "refresh"],
   ["zfs-fleet", "noop-up"],
   ["zfs-fleet", "rename"],
+  ["zfs-fleet", "adopt"],
+  ["engine-floor", "preview"],
+  ["bare-zfs", "get"],
+  ["bare-zfs", "rename"],
   ["ansible", "check"],
   ["ansible", "apply"],
   ["per-command", "read-all"],
@@ -97,6 +148,10 @@ const series: [string, string, string][] = [
   ["zfs-fleet", "refresh", "zfs-fleet refresh"],
   ["zfs-fleet", "preview", "zfs-fleet preview"],
   ["zfs-fleet", "noop-up", "zfs-fleet no-op up"],
+  ["zfs-fleet", "rename", "zfs-fleet rename"],
+  ["engine-floor", "preview", "engine floor: preview"],
+  ["bare-zfs", "get", "bare zfs get (floor of refresh)"],
+  ["bare-zfs", "rename", "bare zfs rename (floor of rename)"],
   ["ansible", "check", "Ansible check mode"],
   ["ansible", "apply", "Ansible apply"],
   ["per-command", "read-all", "per-command read"],

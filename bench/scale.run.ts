@@ -9,7 +9,10 @@
 //              any read-everything operation: preview, refresh, up), the
 //              rename as one command;
 //   engine floor: the preview of the same graph of do-nothing resources
-//              (bench/floor.ts, no host), what the engine and the SDK cost alone.
+//              (bench/floor.ts, no host), what the engine and the SDK cost alone;
+//   bare zfs:  the provider's own pool read (`zfs get`) and the same rename
+//              typed by hand, each one command over one open connection: the
+//              floor of refresh and of rename.
 // Figures: wall time, SSH connections (zfs-fleet: the provider's counters;
 // every tool: the host's sshd log), remote commands. Results go to
 // docs/bench/results.json; bench/report.ts turns them into the table and chart.
@@ -18,6 +21,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, it } from "vitest";
 import { TestStack, repo } from "../test/lab/engine";
 import { closeConnections, out, resetLab, run, sh } from "../test/lab/support";
+import { poolQuery } from "../provider/zfs/inventory";
 import { floorPreview } from "./floor";
 import { Ansible, PROPERTIES, perCommandRead, perCommandRename } from "./tools";
 
@@ -31,13 +35,15 @@ const ROOT = "zfs-hdd/bench";
 
 export interface Row {
   n: number;
-  tool: "zfs-fleet" | "ansible" | "per-command" | "engine-floor";
-  op: "preview" | "refresh" | "noop-up" | "rename" | "check" | "apply" | "read-all";
+  tool: "zfs-fleet" | "ansible" | "per-command" | "engine-floor" | "bare-zfs";
+  op: "adopt" | "preview" | "refresh" | "noop-up" | "rename" | "check" | "apply" | "read-all" | "get";
   seconds: number;
   connections: number;
   commands: number;
   /** Connections the host's sshd accepted meanwhile (the cross-check). */
   sshdConnections: number;
+  /** zfs-fleet's adoption: the state file's bytes per Dataset once the N are adopted. */
+  stateBytesPerDataset?: number;
 }
 
 /** The datasets of a fill of size n: a parent with 50 children, and n - 51 siblings. */
@@ -93,7 +99,18 @@ async function measure(
   const row: Row = { n, tool, op, seconds: seconds(r.ms), connections: r.connections < 0 ? sshd : r.connections, commands: r.commands, sshdConnections: sshd };
   rows.push(row);
   console.log(`[bench] N=${n} ${tool} ${op}: ${row.seconds} s, ${row.connections} connections (sshd saw ${row.sshdConnections}), ${row.commands} remote commands`);
+  // The provider counts its own connections; the host must agree (the row is kept either way).
+  if (tool === "zfs-fleet" && sshd !== r.connections) {
+    throw new Error(`N=${n} zfs-fleet ${op}: the provider counted ${r.connections} connections, off2's sshd accepted ${sshd}`);
+  }
 }
+
+/** One command over the bench's own open connection, timed (the bare-zfs baseline). */
+const bare = (command: string) => async () => {
+  const started = Date.now();
+  await run("off2", command, { timeoutMs: 1_800_000 });
+  return { ms: Date.now() - started, connections: 0, commands: 1 };
+};
 
 /** Adds this run's rows to docs/bench/results.json, replacing earlier rows of the same N, tool and operation. */
 function save(): void {
@@ -105,6 +122,19 @@ function save(): void {
   const earlier: Row[] = existsSync(file) ? (JSON.parse(readFileSync(file, "utf8")) as { rows: Row[] }).rows.filter((r) => !mine.has(key(r))) : [];
   const all = [...earlier, ...rows].sort((a, b) => a.n - b.n || a.tool.localeCompare(b.tool) || a.op.localeCompare(b.op));
   writeFileSync(file, `${JSON.stringify({ measured: new Date().toISOString(), machine: "2 cores, qemu TCG lab VMs", rows: all }, null, 2)}\n`);
+}
+
+/**
+ * The lab's ARC cap (256 MiB, lab/image/rootfs/etc/modprobe.d/zfs.conf) is sized for the tests. A
+ * mounted file system pins its metadata in the ARC (about 0.75 MiB each here): at 700 of them the ARC
+ * was twice its cap, arc_prune and arc_evict spun on the VM's one CPU and the fill slowed to 50
+ * datasets in 10 min. The bench gives off2 ZFS's own default instead, half its memory, with 90 % of it
+ * for metadata. It lasts until the VM's next boot; the tests' own datasets fit either cap.
+ */
+async function sizeArc(): Promise<void> {
+  const memMB = Math.round(Number((await out("off2", "awk '/^MemTotal/ {print $2}' /proc/meminfo")).trim()) / 1024);
+  const arcMax = Math.floor(memMB / 2) * 1024 * 1024;
+  await run("off2", `echo ${arcMax} > /sys/module/zfs/parameters/zfs_arc_max && echo 90 > /sys/module/zfs/parameters/zfs_arc_meta_limit_percent`);
 }
 
 /** Fills off2 with the N datasets, in parallel batches (one transaction group for many creates). */
@@ -147,6 +177,7 @@ describe.each(SIZES)("N = %i datasets on off2", (n) => {
   let stack: TestStack;
 
   beforeAll(async () => {
+    await sizeArc();
     if (process.env.BENCH_REUSE === "1" && (await reuseFill(n))) {
       console.log(`[bench] N=${n}: reusing the fill already on off2 (BENCH_REUSE=1)`);
     } else {
@@ -156,8 +187,6 @@ describe.each(SIZES)("N = %i datasets on off2", (n) => {
     stack = await TestStack.create(`bench-${n}`, ["off2"], PROGRAM);
     await stack.setConfig("zfs-fleet:count", String(n));
     await stack.setConfig("zfs-fleet:tree", "tree");
-    await stack.pulumi("up", "--yes", "--skip-preview", "--parallel", "64"); // adopt the fill (not measured)
-    stack.takeCommands();
   });
   afterAll(async () => {
     await stack?.dispose();
@@ -175,6 +204,19 @@ describe.each(SIZES)("N = %i datasets on off2", (n) => {
   };
 
   it("zfs-fleet", async () => {
+    // The first up adopts the N datasets the fill made (creates in the state, no change on the host).
+    await measure(n, "zfs-fleet", "adopt", ours(["up", "--yes", "--skip-preview"]));
+    // The state as the file backend stores it (compact JSON; `stack export` indents it).
+    const deployment = (JSON.parse(await stack.pulumi("stack", "export")) as { deployment: { resources?: { type: string }[] } }).deployment;
+    const datasets = deployment.resources?.filter((r) => r.type === "pulumi-nodejs:dynamic/zfs:Dataset").length ?? 0;
+    if (datasets !== n) throw new Error(`adopt: ${datasets} Datasets in the state, expected ${n}`);
+    const bytes = Buffer.byteLength(JSON.stringify(deployment));
+    rows[rows.length - 1].stateBytesPerDataset = Math.round(bytes / n);
+    console.log(`[bench] N=${n} zfs-fleet state: ${bytes} bytes of compact JSON, ${rows[rows.length - 1].stateBytesPerDataset} per Dataset`);
+    // The floors of refresh and rename, on the same host in the same minutes.
+    await measure(n, "bare-zfs", "get", bare(`${poolQuery("zfs-hdd")} >/dev/null`));
+    await measure(n, "bare-zfs", "rename", bare(sh`zfs rename ${`${ROOT}/tree`} ${`${ROOT}/tree-bare`}`));
+    await run("off2", sh`zfs rename ${`${ROOT}/tree-bare`} ${`${ROOT}/tree`}`, { timeoutMs: 1_800_000 }); // back, not measured
     await measure(n, "zfs-fleet", "preview", ours(["preview", "--expect-no-changes"]));
     await measure(n, "zfs-fleet", "refresh", ours(["refresh", "--yes", "--skip-preview"]));
     await measure(n, "zfs-fleet", "noop-up", ours(["up", "--yes", "--skip-preview"]));
