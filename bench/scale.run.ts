@@ -193,7 +193,7 @@ describe.each(SIZES)("N = %i datasets on off2", (n) => {
     save();
     await stack?.dispose();
     // The fill stays on off2's disks across reboots, and a boot that mounts 1000 datasets under the
-    // lab's 256 MiB ARC cap spins in arc_prune (off2 took over 500 s to boot instead of 160, in the
+    // lab's 256 MiB ARC cap spins in arc_prune (off2 took about 780 s to boot instead of 165, in the
     // `make test` after a bench). So it goes, unless BENCH_KEEP=1 keeps it for a BENCH_REUSE=1 run.
     if (process.env.BENCH_KEEP !== "1") await run("off2", sh`zfs destroy -r ${ROOT}`, { timeoutMs: 1_800_000, allowFailure: true });
     await closeConnections();
