@@ -124,6 +124,9 @@ function save(): void {
   writeFileSync(file, `${JSON.stringify({ measured: new Date().toISOString(), machine: "2 cores, qemu TCG lab VMs", rows: all }, null, 2)}\n`);
 }
 
+/** off2's memory, MiB. */
+const memoryMB = async (): Promise<number> => Math.round(Number((await out("off2", "awk '/^MemTotal/ {print $2}' /proc/meminfo")).trim()) / 1024);
+
 /**
  * The lab's ARC cap (256 MiB, lab/image/rootfs/etc/modprobe.d/zfs.conf) is sized for the tests. A
  * mounted file system pins its metadata in the ARC (about 0.75 MiB each here): at 700 of them the ARC
@@ -132,14 +135,13 @@ function save(): void {
  * for metadata. It lasts until the VM's next boot; the tests' own datasets fit either cap.
  */
 async function sizeArc(): Promise<void> {
-  const memMB = Math.round(Number((await out("off2", "awk '/^MemTotal/ {print $2}' /proc/meminfo")).trim()) / 1024);
-  const arcMax = Math.floor(memMB / 2) * 1024 * 1024;
+  const arcMax = Math.floor((await memoryMB()) / 2) * 1024 * 1024;
   await run("off2", `echo ${arcMax} > /sys/module/zfs/parameters/zfs_arc_max && echo 90 > /sys/module/zfs/parameters/zfs_arc_meta_limit_percent`);
 }
 
 /** Fills off2 with the N datasets, in parallel batches (one transaction group for many creates). */
 async function fill(n: number): Promise<void> {
-  const memMB = Math.round(Number((await out("off2", "awk '/^MemTotal/ {print $2}' /proc/meminfo")).trim()) / 1024);
+  const memMB = await memoryMB();
   if (memMB < memoryNeededMB(n) * 0.9) {
     throw new Error(
       `off2 has ${memMB} MiB; ${n} mounted datasets need about ${memoryNeededMB(n)} MiB (1 GiB ran out of memory at 750). ` +
