@@ -235,10 +235,111 @@ interface DatasetMount {
 }
 
 /** Where the host has D and its descendants mounted (their own mounts, root /). */
-function hostMountsOf(scan: Scan, dataset: string): DatasetMount[] {
-  return scan.hostMounts
-    .filter((m) => m.fstype === "zfs" && m.root === "/" && isSelfOrBelow(m.source, dataset))
-    .map((m) => ({ name: m.source, path: m.mountPoint, dev: m.dev }));
+function hostMountsOf(index: ScanIndex, dataset: string): DatasetMount[] {
+  // hostDatasets is sorted by name: D's descendants (`D/...`) are one run of it, found by bisection.
+  const list = index.hostDatasets;
+  const below = `${dataset}/`;
+  let lo = 0;
+  for (let hi = list.length; lo < hi; ) {
+    const mid = (lo + hi) >>> 1;
+    if (list[mid].name < below) lo = mid + 1;
+    else hi = mid;
+  }
+  const at: number[] = [];
+  for (let i = lo; i < list.length && list[i].name.startsWith(below); i++) at.push(list[i].at);
+  for (const i of index.selfAt.get(dataset) ?? []) at.push(i);
+  // In mountinfo's order, as the host lists them.
+  return at.sort((a, b) => a - b).map((i) => index.hostMounts[i]);
+}
+
+/** A process of the scan that works on datasets: syncoid, zfs send or receive, with the datasets its words name. */
+interface Replicator {
+  process: Process;
+  /** "syncoid" or "zfs send", "zfs receive", "zfs recv". */
+  what: string;
+  /** The datasets its (non-option) words name, in order. */
+  datasets: string[];
+  /** It works on what is below them too (syncoid -r, zfs send -R, zfs receive). */
+  recursive: boolean;
+}
+
+/**
+ * What hazardsOf reads of a scan, whatever the dataset: made once per scan,
+ * as a refresh asks about every Dataset of a host against one scan (at 1000
+ * mounted datasets, rebuilding it for each was 1.7 s of the provider's time).
+ * A scan is never changed once parsed.
+ */
+interface ScanIndex {
+  /** The host's own mounts of datasets, in mountinfo's order. */
+  hostMounts: DatasetMount[];
+  /** The same sorted by name, each with its place in hostMounts. */
+  hostDatasets: { name: string; at: number }[];
+  /** A dataset's places in hostMounts (mounted twice: two). */
+  selfAt: Map<string, number[]>;
+  hostPeers: Set<string>;
+  /** Dataset to its host mount point. */
+  hostPath: Map<string, string>;
+  proc: Map<number, string>;
+  pveByContainer: Map<string, Entry[]>;
+  /** Proxmox containers with a live namespace (their mounts count, not their config). */
+  running: Set<string>;
+  /** The namespaces other than the host's, each with the only mounts of it that may hold a dataset: ZFS ones of its own. */
+  namespaces: { ns: Namespace; container?: string; byId: Map<number, Mount>; own: Mount[] }[];
+  replicators: Replicator[];
+  /** `sshd: USER@notty` sessions. */
+  sessions: { process: Process; user: string }[];
+}
+
+const indexes = new WeakMap<Scan, ScanIndex>();
+
+function indexOf(scan: Scan): ScanIndex {
+  let index = indexes.get(scan);
+  if (index) return index;
+  const hostZfs = scan.hostMounts.filter((m) => m.fstype === "zfs" && m.root === "/");
+  const hostPeers = peerGroups(scan.hostMounts);
+  const namespaces = scan.namespaces
+    .filter((ns) => ns.inode !== scan.hostNs)
+    .map((ns) => ({
+      ns,
+      container: containerOf(ns.cgroup),
+      byId: new Map(ns.mounts.map((m) => [m.id, m])),
+      own: ns.mounts.filter((m) => m.fstype === "zfs" && !followsHost(m, hostPeers)),
+    }));
+  const replicators: Replicator[] = [];
+  const sessions: { process: Process; user: string }[] = [];
+  for (const p of scan.ps) {
+    const words = p.args.split(/\s+/);
+    const syncoid = words.findIndex((w) => /(^|\/)syncoid$/.test(w));
+    const zfs = words.findIndex((w, i) => /(^|\/)zfs$/.test(w) && ["send", "receive", "recv"].includes(words[i + 1]));
+    const named = (rest: string[]) => rest.filter((w) => !w.startsWith("-")).map(datasetWord).filter((w) => w !== "");
+    if (syncoid >= 0) {
+      const rest = words.slice(syncoid + 1);
+      replicators.push({ process: p, what: "syncoid", datasets: named(rest), recursive: rest.some((w) => w === "-r" || w === "--recursive") });
+    } else if (zfs >= 0) {
+      const rest = words.slice(zfs + 2);
+      replicators.push({ process: p, what: `zfs ${words[zfs + 1]}`, datasets: named(rest), recursive: words[zfs + 1] !== "send" || rest.some((w) => /^-[A-Za-z]*R/.test(w)) });
+    }
+    const session = p.args.match(/^sshd: ([^\s@]+)@notty$/);
+    if (session) sessions.push({ process: p, user: session[1] });
+  }
+  const hostMounts = hostZfs.map((m) => ({ name: m.source, path: m.mountPoint, dev: m.dev }));
+  const selfAt = new Map<string, number[]>();
+  hostMounts.forEach((m, at) => selfAt.set(m.name, [...(selfAt.get(m.name) ?? []), at]));
+  index = {
+    hostMounts,
+    hostDatasets: hostMounts.map((m, at) => ({ name: m.name, at })).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)),
+    selfAt,
+    hostPeers,
+    hostPath: new Map(hostZfs.map((m) => [m.source, m.mountPoint])),
+    proc: new Map(scan.ps.map((p) => [p.pid, p.args])),
+    pveByContainer: pveEntries(scan),
+    running: new Set(scan.namespaces.map((n) => containerOf(n.cgroup)).filter((c) => c?.startsWith("lxc ")).map((c) => ackId(c!))),
+    namespaces,
+    replicators,
+    sessions,
+  };
+  indexes.set(scan, index);
+  return index;
 }
 
 /** Host peer groups: a namespace's mount shared with one of them propagates like the host's own. */
@@ -249,24 +350,17 @@ function followsHost(m: Mount, hostPeers: Set<string>): boolean {
   return m.optional.some((o) => o.startsWith("master:") || (o.startsWith("shared:") && hostPeers.has(o)));
 }
 
-function bindHazards(scan: Scan, dataset: string, mine: DatasetMount[]): Hazard[] {
+function bindHazards(index: ScanIndex, dataset: string, mine: DatasetMount[]): Hazard[] {
   const out: Hazard[] = [];
-  const hostPeers = peerGroups(scan.hostMounts);
-  const hostPath = new Map(scan.hostMounts.filter((m) => m.fstype === "zfs" && m.root === "/").map((m) => [m.source, m.mountPoint]));
-  const proc = new Map(scan.ps.map((p) => [p.pid, p.args]));
-  const pveByContainer = pveEntries(scan);
-  for (const ns of scan.namespaces) {
-    if (ns.inode === scan.hostNs) continue;
-    const container = containerOf(ns.cgroup);
-    const byId = new Map(ns.mounts.map((m) => [m.id, m]));
+  const { hostPath, proc, pveByContainer } = index;
+  for (const { ns, container, byId, own } of index.namespaces) {
     /** The host path a namespace mount's root is, when it is a ZFS mount the host has mounted. */
     const rootOnHost = (m: Mount) => {
       const base = m.fstype === "zfs" ? hostPath.get(m.source) : undefined;
       return base === undefined ? undefined : m.root === "/" ? base : joinPath(base, m.root.slice(1));
     };
     const seen = new Set<string>();
-    for (const m of ns.mounts) {
-      if (m.fstype !== "zfs" || followsHost(m, hostPeers)) continue;
+    for (const m of own) {
       let why: string | undefined;
       let inside = m.mountPoint;
       if (isSelfOrBelow(m.source, dataset)) {
@@ -364,11 +458,10 @@ function pveEntries(scan: Scan): Map<string, Entry[]> {
   return out;
 }
 
-function configuredHazards(scan: Scan, dataset: string, mine: DatasetMount[]): Hazard[] {
-  const running = new Set(scan.namespaces.map((n) => containerOf(n.cgroup)).filter((c) => c?.startsWith("lxc ")).map((c) => ackId(c!)));
+function configuredHazards(index: ScanIndex, dataset: string, mine: DatasetMount[]): Hazard[] {
   const out: Hazard[] = [];
-  for (const [id, entries] of pveEntries(scan)) {
-    if (running.has(id)) continue; // its live mounts are what counts (bindMount)
+  for (const [id, entries] of index.pveByContainer) {
+    if (index.running.has(id)) continue; // its live mounts are what counts (bindMount)
     for (const e of entries) {
       let why: string | undefined;
       if (e.dataset !== undefined && isSelfOrBelow(e.dataset, dataset)) why = `mounts ${e.dataset} at ${e.inside}`;
@@ -412,40 +505,25 @@ export function sendersOf(allowOutput: string, dataset: string): string[] {
   return [...users].sort();
 }
 
-function replicationHazards(scan: Scan, dataset: string): Hazard[] {
+function replicationHazards(scan: Scan, index: ScanIndex, dataset: string): Hazard[] {
   const out: Hazard[] = [];
-  const related = (words: string[], recursive: boolean) =>
-    words.map(datasetWord).find((w) => w !== "" && (isSelfOrBelow(w, dataset) || (recursive && dataset.startsWith(`${w}/`))));
-  for (const p of scan.ps) {
-    const words = p.args.split(/\s+/);
-    const syncoid = words.findIndex((w) => /(^|\/)syncoid$/.test(w));
-    const zfs = words.findIndex((w, i) => /(^|\/)zfs$/.test(w) && ["send", "receive", "recv"].includes(words[i + 1]));
-    let what: string | undefined;
-    if (syncoid >= 0) {
-      const rest = words.slice(syncoid + 1);
-      const hit = related(rest.filter((w) => !w.startsWith("-")), rest.some((w) => w === "-r" || w === "--recursive"));
-      if (hit) what = `syncoid works on ${hit}`;
-    } else if (zfs >= 0) {
-      const rest = words.slice(zfs + 2);
-      const recursive = words[zfs + 1] !== "send" || rest.some((w) => /^-[A-Za-z]*R/.test(w));
-      const hit = related(rest.filter((w) => !w.startsWith("-")), recursive);
-      if (hit) what = `zfs ${words[zfs + 1]} works on ${hit}`;
-    }
-    if (what) {
-      out.push({ kind: "replication", dataset, pid: p.pid, process: p.args, acks: [], message: `${dataset}: ${what} (process ${p.pid}: ${p.args})` });
-    }
+  for (const r of index.replicators) {
+    const hit = r.datasets.find((w) => isSelfOrBelow(w, dataset) || (r.recursive && dataset.startsWith(`${w}/`)));
+    if (!hit) continue;
+    const p = r.process;
+    out.push({ kind: "replication", dataset, pid: p.pid, process: p.args, acks: [], message: `${dataset}: ${r.what} works on ${hit} (process ${p.pid}: ${p.args})` });
   }
+  if (index.sessions.length === 0) return out;
   const senders = new Set(sendersOf(scan.allow[dataset] ?? "", dataset));
-  for (const p of scan.ps) {
-    const m = p.args.match(/^sshd: ([^\s@]+)@notty$/);
-    if (!m || !senders.has(m[1])) continue;
+  for (const { process: p, user } of index.sessions) {
+    if (!senders.has(user)) continue;
     out.push({
       kind: "replication",
       dataset,
       pid: p.pid,
       process: p.args,
       acks: [],
-      message: `${dataset}: an ssh session of ${m[1]}, who may send it (zfs allow), is open (process ${p.pid}): a replication pulling it may be between two sends`,
+      message: `${dataset}: an ssh session of ${user}, who may send it (zfs allow), is open (process ${p.pid}): a replication pulling it may be between two sends`,
     });
   }
   return out;
@@ -474,8 +552,9 @@ function nfsHazards(scan: Scan, dataset: string, mine: DatasetMount[]): Hazard[]
 
 /** Every hazard a move or removal of `dataset` (with its descendants) meets, as the scan saw the host. */
 export function hazardsOf(scan: Scan, dataset: string): Hazard[] {
-  const mine = hostMountsOf(scan, dataset);
-  return [...bindHazards(scan, dataset, mine), ...configuredHazards(scan, dataset, mine), ...replicationHazards(scan, dataset), ...nfsHazards(scan, dataset, mine)];
+  const index = indexOf(scan);
+  const mine = hostMountsOf(index, dataset);
+  return [...bindHazards(index, dataset, mine), ...configuredHazards(index, dataset, mine), ...replicationHazards(scan, index, dataset), ...nfsHazards(scan, dataset, mine)];
 }
 
 /** A hazard is acknowledged when the program lists one of its acks. */

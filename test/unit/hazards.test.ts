@@ -182,3 +182,38 @@ describe("shares that spread: a dataset under a shared parent is exported the mo
     );
   });
 });
+
+describe("a dataset's own mounts, looked up once per scan for every dataset of a refresh", () => {
+  // The host mounts D twice, its children and grandchild, and names that share D's prefix but are
+  // not below it ("-" and "b" sort around "/"); each mount is held open by its own NFS client. The
+  // grandchild is mounted inside D's first mount, where a stopped container's entry binds it.
+  const names = ["p/tre", "p/tree", "p/tree-x", "p/tree/a", "p/tree/a/b", "p/treeb", "p/tree", "p/tree/a-b", "p/tree0"];
+  const path = (i: number) => (i === 4 ? "/m1/sub" : `/m${i}`);
+  const scan = parseScan(
+    [
+      "@@zfs-fleet:host-ns",
+      "1",
+      "@@zfs-fleet:host-mountinfo",
+      ...names.map((n, i) => `${100 + i} 25 0:${60 + i} / ${path(i)} rw shared:${70 + i} - zfs ${n} rw`),
+      "@@zfs-fleet:pve",
+      "/etc/pve/lxc/200.conf:mp0: /m1/sub,mp=/inside",
+      ...names.map((_, i) => `@@zfs-fleet:client ${i}\naddress: 10.0.0.${i}:801\nname: "c${i}"\n@@zfs-fleet:states\n- 0x1: { type: open, superblock: "00:${(60 + i).toString(16)}:7" }`),
+      "@@zfs-fleet:end",
+    ].join("\n"),
+  );
+  const clients = (d: string) => of(hazardsOf(scan, d), "nfsClient").map((h) => h.message.match(/NFS client (\S+)/)![1]);
+
+  it("finds D (both mounts) and what is below it, in mountinfo's order, and nothing that only shares its prefix", () => {
+    expect(clients("p/tree")).toEqual(["10.0.0.1", "10.0.0.3", "10.0.0.4", "10.0.0.6", "10.0.0.7"]);
+    // The first of them, in mountinfo's order, that holds the entry's path is the one named.
+    expect(of(hazardsOf(scan, "p/tree"), "configuredContainer").map((h) => h.message)).toEqual([expect.stringContaining("binds /m1/sub, in p/tree, at /inside")]);
+    expect(clients("p/tree/a")).toEqual(["10.0.0.3", "10.0.0.4"]);
+    expect(clients("p/tre")).toEqual(["10.0.0.0"]);
+    expect(clients("p/nowhere")).toEqual([]);
+  });
+
+  it("asked again of the same scan, answers the same", () => {
+    expect(hazardsOf(scan, "p/tree")).toEqual(hazardsOf(scan, "p/tree"));
+    expect(hazardsOf(off2, "zfs-hdd/off/products")).toEqual(hazardsOf(parseScan(fixture("hazards-scan-off2.txt")), "zfs-hdd/off/products"));
+  });
+});
