@@ -5,7 +5,7 @@ import type * as pulumi from "@pulumi/pulumi";
 import { settings } from "../config";
 import { hasUnknown, isUnknown } from "../kind";
 import { poolOf } from "../names";
-import { guard, hazardsForRead } from "../hazards";
+import { guard, hazardsForRead, readScan } from "../hazards";
 import { RemoteCommandError, knownHosts, run, sh } from "../transport";
 import { failedWith } from "../zfs/errors";
 import { type DatasetFacts, type PoolFacts, findByGuid, invalidate, knownFacts, poolFacts, write } from "../zfs/inventory";
@@ -150,6 +150,7 @@ export async function create(inputs: CheckedDatasetInputs): Promise<pulumi.dynam
 }
 
 export async function read(id: string, props: DatasetOutputs): Promise<pulumi.dynamic.ReadResult> {
+  void readScan(props.host); // begun now, it runs beside the pool read (its failure is told below, per dataset)
   const facts = await findByGuid(props.host, props.pool ?? poolOf(props.name), id);
   if (!facts) return { id: "", props: {} }; // gone: refresh drops it from the state
   // What a move or removal would meet, for the next diff and the review to show (one scan per host).

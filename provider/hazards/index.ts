@@ -4,6 +4,7 @@
 //
 //   await guard(host, "zfs-hdd/off/products", "rename to zfs-hdd/off/products-old", { acknowledge, waitSeconds })
 //   (await hazardsForRead(host, name)).map((h) => h.message)     // read(): one scan per host and process
+//   readScan(host)                                               // read(): begins that scan, beside the pool read
 //
 // guard: replication in flight (zfs send/receive, syncoid, a sender's open
 // ssh session) is waited for, rescanning every 5 s, up to `waitSeconds`; then
@@ -35,12 +36,22 @@ const cache: Map<string, Promise<Scan>> = ((globalThis as Record<symbol, unknown
  * sender's idle ssh session is not told here; guard tells it).
  */
 export async function hazardsForRead(host: string, dataset: string): Promise<Hazard[]> {
+  return hazardsOf(await readScan(host), dataset);
+}
+
+/**
+ * The scan read() uses: one per host and provider process, begun by the
+ * first read that asks. read() asks before its pool read, so the two
+ * read-only commands run side by side on the host's one connection and a
+ * refresh waits for the longer of them, not for both.
+ */
+export function readScan(host: string): Promise<Scan> {
   let scan = cache.get(host);
   if (!scan) {
     cache.set(host, (scan = scanHost(host)));
     scan.catch(() => cache.get(host) === scan && cache.delete(host));
   }
-  return hazardsOf(await scan, dataset);
+  return scan;
 }
 
 /**
