@@ -1,10 +1,13 @@
-// The engine's floor, a baseline of the benchmark (issue 20): the preview of the same resource graph
-// as the benchmark's program (a parent with 50 children that depend on it, and N - 51 others) through
-// the same Pulumi CLI and Node.js SDK, with a do-nothing dynamic provider whose state is minimal (no
-// inputs, no outputs, a one-line provider). What is left above it in zfs-fleet's preview is ours.
-// It needs no lab: a throwaway project and a file backend in a temporary directory.
+// The engine's floors, baselines of the benchmark (issue 20): the same resource graph as the
+// benchmark's program (a parent with 50 children that depend on it, and N - 51 others) through the
+// same Pulumi CLI and Node.js SDK, with a do-nothing dynamic provider whose state is minimal (one
+// short input on the parent and its children, no outputs, a one-line provider). Each of
+// zfs-fleet's operations has its floor: the first up (adoption: N creates), a preview, a refresh (N
+// reads), and the rename (the parent's and its children's input changes: 51 updates). What is
+// left above a floor in zfs-fleet's time is ours and the host's. It needs no lab: a throwaway
+// project and a file backend in a temporary directory.
 //
-//   node bench/floor.ts [N...]      (from the repository root, after `source tools/env.sh`) prints the floor's preview seconds for each N (default 1000)
+//   node bench/floor.ts [N...]      (from the repository root, after `source tools/env.sh`) prints the floors' seconds for each N (default 1000)
 import { execFile } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -17,16 +20,18 @@ const CHILDREN = 50;
 /** The floor's program: the benchmark's graph, each resource with a do-nothing provider and nothing else. */
 export const FLOOR_PROGRAM = `
 import * as pulumi from "@pulumi/pulumi";
-const provider = 'exports.handler = () => ({ async create() { return { id: "x", outs: {} }; } });';
+const provider = 'exports.handler = () => ({ async create() { return { id: "x", outs: {} }; }, async read(id) { return { id, props: {} }; }, async update() { return { outs: {} }; } });';
 class Nothing extends pulumi.CustomResource {
-  constructor(name: string, opts?: pulumi.CustomResourceOptions) {
-    super("pulumi-nodejs:dynamic:Resource", name, { __provider: provider }, opts);
+  constructor(name: string, inputs: Record<string, string>, opts?: pulumi.CustomResourceOptions) {
+    super("pulumi-nodejs:dynamic:Resource", name, { __provider: provider, ...inputs }, opts);
   }
 }
-const n = new pulumi.Config().requireNumber("count");
-const parent = new Nothing("tree");
-for (let i = 0; i < ${CHILDREN}; i++) new Nothing("c" + i, { dependsOn: [parent] });
-for (let i = 0; i < n - ${CHILDREN + 1}; i++) new Nothing("d" + i);
+const config = new pulumi.Config();
+const n = config.requireNumber("count");
+const tree = config.require("tree");
+const parent = new Nothing("tree", { at: tree });
+for (let i = 0; i < ${CHILDREN}; i++) new Nothing("c" + i, { at: tree + "/c" + i }, { dependsOn: [parent] });
+for (let i = 0; i < n - ${CHILDREN + 1}; i++) new Nothing("d" + i, {});
 `;
 
 function pulumi(dir: string, args: string[]): Promise<number> {
@@ -39,8 +44,16 @@ function pulumi(dir: string, args: string[]): Promise<number> {
   );
 }
 
-/** Milliseconds of the floor's preview at size n, its state made first by an up (not measured). */
-export async function floorPreview(n: number): Promise<number> {
+/** The floors of one size, in milliseconds, each operation's as zfs-fleet's in the benchmark (`--parallel 64`). */
+export interface Floors {
+  adopt: number;
+  preview: number;
+  refresh: number;
+  rename: number;
+}
+
+/** Measures the floors at size n, in the benchmark's order: first up, preview, refresh, rename. */
+export async function floors(n: number): Promise<Floors> {
   const dir = mkdtempSync(join(tmpdir(), "zfs-fleet-bench-floor-"));
   try {
     mkdirSync(join(dir, "state"));
@@ -50,8 +63,14 @@ export async function floorPreview(n: number): Promise<number> {
     writeFileSync(join(dir, "index.ts"), FLOOR_PROGRAM);
     await pulumi(dir, ["stack", "init", "floor"]);
     await pulumi(dir, ["config", "set", "count", String(n)]);
-    await pulumi(dir, ["up", "--yes", "--skip-preview", "--parallel", "64"]);
-    return await pulumi(dir, ["preview", "--expect-no-changes", "--parallel", "64"]);
+    await pulumi(dir, ["config", "set", "tree", "tree"]);
+    const op = (args: string[]) => pulumi(dir, [...args, "--parallel", "64"]);
+    const adopt = await op(["up", "--yes", "--skip-preview"]);
+    const preview = await op(["preview", "--expect-no-changes"]);
+    const refresh = await op(["refresh", "--yes", "--skip-preview"]);
+    await pulumi(dir, ["config", "set", "tree", "tree-pulumi"]);
+    const rename = await op(["up", "--yes", "--skip-preview"]);
+    return { adopt, preview, refresh, rename };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -60,7 +79,11 @@ export async function floorPreview(n: number): Promise<number> {
 if (process.argv[1]?.endsWith("bench/floor.ts")) {
   void (async () => {
     const sizes = process.argv.slice(2).map(Number);
-    for (const n of sizes.length > 0 ? sizes : [1000]) console.log(`engine floor, preview of ${n} resources: ${((await floorPreview(n)) / 1000).toFixed(1)} s`);
+    for (const n of sizes.length > 0 ? sizes : [1000]) {
+      const f = await floors(n);
+      const s = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+      console.log(`engine floors at ${n} resources: first up ${s(f.adopt)}, preview ${s(f.preview)}, refresh ${s(f.refresh)}, rename (51 updates) ${s(f.rename)}`);
+    }
   })().catch((err: Error) => {
     console.error(err.message);
     process.exit(1);

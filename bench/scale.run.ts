@@ -8,8 +8,9 @@
 //   baseline:  one SSH connection and one `zfs get` per dataset (the work of
 //              any read-everything operation: preview, refresh, up), the
 //              rename as one command;
-//   engine floor: the preview of the same graph of do-nothing resources
-//              (bench/floor.ts, no host), what the engine and the SDK cost alone;
+//   engine floor: the first up, preview, refresh and rename of the same
+//              graph of do-nothing resources (bench/floor.ts, no host), what
+//              the engine and the SDK cost alone;
 //   bare zfs:  the provider's own pool read (`zfs get`) and the same rename
 //              typed by hand, each one command over one open connection: the
 //              floor of refresh and of rename.
@@ -22,7 +23,7 @@ import { afterAll, beforeAll, describe, it } from "vitest";
 import { TestStack, repo } from "../test/lab/engine";
 import { closeConnections, out, resetLab, run, sh } from "../test/lab/support";
 import { poolQuery } from "../provider/zfs/inventory";
-import { floorPreview } from "./floor";
+import { floors } from "./floor";
 import { Ansible, PROPERTIES, perCommandRead, perCommandRename } from "./tools";
 
 const SIZES = (process.env.BENCH_N ?? "100 300 1000").split(/[\s,]+/).filter(Boolean).map(Number);
@@ -207,6 +208,11 @@ describe.each(SIZES)("N = %i datasets on off2", (n) => {
     await stack.pulumi(...args, "--parallel", "64");
     const ms = Date.now() - started;
     const log = stack.takeCommands();
+    // Where the time went: each remote command, when it ended (seconds after the operation began) and how long it took.
+    for (const c of log.filter((r) => r.event === "command")) {
+      const end = c.at ? ((Date.parse(c.at) - started) / 1000).toFixed(1) : "?";
+      console.log(`[bench]   ${args[0]}: ${(c.command ?? "").split("\n")[0].slice(0, 60)} ... ${((c.ms ?? 0) / 1000).toFixed(2)} s, ended at ${end} s`);
+    }
     return { ms, connections: log.filter((c) => c.event === "connect").length, commands: log.filter((c) => c.event === "command").length };
   };
 
@@ -232,9 +238,11 @@ describe.each(SIZES)("N = %i datasets on off2", (n) => {
   });
 
   it("engine floor (no host)", async () => {
-    const ms = await floorPreview(n);
-    rows.push({ n, tool: "engine-floor", op: "preview", seconds: seconds(ms), connections: 0, commands: 0, sshdConnections: 0 });
-    console.log(`[bench] N=${n} engine-floor preview: ${seconds(ms)} s`);
+    const measured = await floors(n);
+    for (const op of ["adopt", "preview", "refresh", "rename"] as const) {
+      rows.push({ n, tool: "engine-floor", op, seconds: seconds(measured[op]), connections: 0, commands: 0, sshdConnections: 0 });
+      console.log(`[bench] N=${n} engine-floor ${op}: ${seconds(measured[op])} s`);
+    }
   });
 
   it("Ansible community.general.zfs", async () => {

@@ -17,6 +17,9 @@ export interface CommandRecord {
   event: "command" | "connect";
   command?: string;
   exit?: number;
+  /** When it was recorded (at its end), and how long it took. */
+  at?: string;
+  ms?: number;
 }
 
 export interface PreviewStep {
