@@ -7,7 +7,9 @@
 // left above a floor in zfs-fleet's time is ours and the host's. It needs no lab: a throwaway
 // project and a file backend in a temporary directory.
 //
-//   node bench/floor.ts [N...]      (from the repository root, after `source tools/env.sh`) prints the floors' seconds for each N (default 1000)
+//   node bench/floor.ts [--pad BYTES] [N...]   (from the repository root, after `source tools/env.sh`) prints the
+//   floors' seconds for each N (default 1000); --pad gives each resource about BYTES more state (half an input,
+//   half an output), to see how much of a time is the state's size
 import { execFile } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -20,7 +22,7 @@ const CHILDREN = 50;
 /** The floor's program: the benchmark's graph, each resource with a do-nothing provider and nothing else. */
 export const FLOOR_PROGRAM = `
 import * as pulumi from "@pulumi/pulumi";
-const provider = 'exports.handler = () => ({ async create() { return { id: "x", outs: {} }; }, async read(id) { return { id, props: {} }; }, async update() { return { outs: {} }; } });';
+const provider = 'const outs = (i) => (i.pad === undefined ? {} : { pad: i.pad }); exports.handler = () => ({ async create(i) { return { id: "x", outs: outs(i) }; }, async read(id, p) { return { id, props: p }; }, async update(id, o, i) { return { outs: outs(i) }; } });';
 class Nothing extends pulumi.CustomResource {
   constructor(name: string, inputs: Record<string, string>, opts?: pulumi.CustomResourceOptions) {
     super("pulumi-nodejs:dynamic:Resource", name, { __provider: provider, ...inputs }, opts);
@@ -29,9 +31,11 @@ class Nothing extends pulumi.CustomResource {
 const config = new pulumi.Config();
 const n = config.requireNumber("count");
 const tree = config.require("tree");
-const parent = new Nothing("tree", { at: tree });
-for (let i = 0; i < ${CHILDREN}; i++) new Nothing("c" + i, { at: tree + "/c" + i }, { dependsOn: [parent] });
-for (let i = 0; i < n - ${CHILDREN + 1}; i++) new Nothing("d" + i, {});
+// pad: bytes of one more input, kept as an output too (none in the benchmark): how the state's size drives the engine.
+const padding = config.getNumber("pad") ? { pad: "x".repeat(config.getNumber("pad")! / 2) } : {};
+const parent = new Nothing("tree", { at: tree, ...padding });
+for (let i = 0; i < ${CHILDREN}; i++) new Nothing("c" + i, { at: tree + "/c" + i, ...padding }, { dependsOn: [parent] });
+for (let i = 0; i < n - ${CHILDREN + 1}; i++) new Nothing("d" + i, padding);
 `;
 
 function pulumi(dir: string, args: string[]): Promise<number> {
@@ -53,7 +57,7 @@ export interface Floors {
 }
 
 /** Measures the floors at size n, in the benchmark's order: first up, preview, refresh, rename. */
-export async function floors(n: number): Promise<Floors> {
+export async function floors(n: number, pad = 0): Promise<Floors> {
   const dir = mkdtempSync(join(tmpdir(), "zfs-fleet-bench-floor-"));
   try {
     mkdirSync(join(dir, "state"));
@@ -64,6 +68,7 @@ export async function floors(n: number): Promise<Floors> {
     await pulumi(dir, ["stack", "init", "floor"]);
     await pulumi(dir, ["config", "set", "count", String(n)]);
     await pulumi(dir, ["config", "set", "tree", "tree"]);
+    if (pad > 0) await pulumi(dir, ["config", "set", "pad", String(pad)]);
     const op = (args: string[]) => pulumi(dir, [...args, "--parallel", "64"]);
     const adopt = await op(["up", "--yes", "--skip-preview"]);
     const preview = await op(["preview", "--expect-no-changes"]);
@@ -78,9 +83,12 @@ export async function floors(n: number): Promise<Floors> {
 
 if (process.argv[1]?.endsWith("bench/floor.ts")) {
   void (async () => {
-    const sizes = process.argv.slice(2).map(Number);
+    const args = process.argv.slice(2);
+    const at = args.indexOf("--pad");
+    const pad = at >= 0 ? Number(args.splice(at, 2)[1]) : 0;
+    const sizes = args.map(Number);
     for (const n of sizes.length > 0 ? sizes : [1000]) {
-      const f = await floors(n);
+      const f = await floors(n, pad);
       const s = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
       console.log(`engine floors at ${n} resources: first up ${s(f.adopt)}, preview ${s(f.preview)}, refresh ${s(f.refresh)}, rename (51 updates) ${s(f.rename)}`);
     }
